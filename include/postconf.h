@@ -1,0 +1,38 @@
+/* postconf.h - read Postfix settings through Postfix's own postconf. */
+#ifndef PFJ_POSTCONF_H
+#define PFJ_POSTCONF_H
+
+#include <stddef.h>
+
+struct pfj_postconf {
+	char *postconf;		/* the postconf program */
+	char *config_dir;	/* as given to postconf -c (already inside ROOT) */
+	char *root;		/* -R ROOT, or NULL */
+};
+
+/*
+ * Set up a reader.  bindir holds postconf; config_dir is the Postfix
+ * configuration directory as the system image sees it (e.g. /etc/postfix);
+ * root is -R ROOT or NULL.  Returns 0 or -ENOMEM.
+ */
+int pfj_postconf_init(struct pfj_postconf *pc, const char *bindir,
+		      const char *config_dir, const char *root);
+void pfj_postconf_free(struct pfj_postconf *pc);
+
+/*
+ * Look up n parameters with one `postconf -c DIR -xh NAME...` run
+ * (values fully expanded).  values[i] receives a malloc'ed string.  On
+ * failure returns -1 and writes a reason naming postconf and the config
+ * directory into why; no values are returned then.
+ */
+int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
+		     size_t n, char **values, char *why, size_t why_size);
+
+/* Same, for one path-valued parameter, mapped inside ROOT. */
+int pfj_postconf_get_path(const struct pfj_postconf *pc, const char *name,
+			  char **value, char *why, size_t why_size);
+
+/* Compare Postfix version strings ("3.7.11" vs "3.0"): <0, 0, >0. */
+int pfj_postconf_version_cmp(const char *a, const char *b);
+
+#endif

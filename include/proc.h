@@ -1,0 +1,31 @@
+/* proc.h - run a helper program (postconf, postalias, postfix) safely. */
+#ifndef PFJ_PROC_H
+#define PFJ_PROC_H
+
+#include "util.h"
+
+struct pfj_run_result {
+	int status;		/* wait status (use WIFEXITED etc.) */
+	struct pfj_buf out;	/* everything the program wrote to stdout */
+	struct pfj_buf err;	/* everything it wrote to stderr */
+};
+
+/*
+ * Run argv[0] (an absolute path) with argv, a minimal fixed environment plus
+ * the NULL-terminated extra_env ("NAME=value"; may be NULL), stdin from
+ * /dev/null and no other descriptors.  Collects stdout and stderr (each at
+ * most 16 MiB).  Returns 0 when the program ran (look at res->status), or
+ * -errno when it could not be started or read; res is always initialised and
+ * must be released with pfj_run_result_free().
+ */
+int pfj_run(const char *const argv[], const char *const extra_env[],
+	    struct pfj_run_result *res);
+void pfj_run_result_free(struct pfj_run_result *res);
+
+/* "exit status 3", "killed by signal 9": for messages. */
+const char *pfj_run_describe(int status, char *buf, size_t size);
+
+/* The reason from the tool's stderr ("prog: fatal: why" gives "why"). */
+const char *pfj_run_first_error(struct pfj_run_result *res);
+
+#endif

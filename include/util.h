@@ -1,0 +1,40 @@
+/* util.h - small string helpers shared by every module. */
+#ifndef PFJ_UTIL_H
+#define PFJ_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* A growable byte buffer, always NUL-terminated when len > 0. */
+struct pfj_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+int pfj_buf_add(struct pfj_buf *b, const void *p, size_t n);
+int pfj_buf_adds(struct pfj_buf *b, const char *s);
+int pfj_buf_printf(struct pfj_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pfj_buf_free(struct pfj_buf *b);
+
+/* A NULL-terminated vector of strings that owns its elements. */
+struct pfj_strv {
+	char **v;
+	size_t n;
+};
+
+int pfj_strv_add(struct pfj_strv *sv, const char *s);
+int pfj_strv_contains(const struct pfj_strv *sv, const char *s);
+void pfj_strv_free(struct pfj_strv *sv);
+
+/* Formatted strdup; NULL on failure. */
+char *pfj_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ROOT + PATH for -R (ROOT NULL or "/" gives a copy of PATH). */
+char *pfj_root_path(const char *root, const char *path);
+
+/* Read a whole file (at most max bytes) into a buffer; 0 or -errno. */
+int pfj_read_file(const char *path, size_t max, struct pfj_buf *out);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * dispatch.c - map a parsed command line to the command that runs it.
+ *
+ * Sets up what every command shares (the postconf reader for the selected
+ * instance) and keeps the table of commands in one place.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "command.h"
+#include "log.h"
+
+/* cmd_version - print the version */
+static int cmd_version(struct pfj_ctx *ctx)
+{
+	(void)ctx;
+	printf("pfjail %s\n", PACKAGE_VERSION);
+	return PFJ_EXIT_OK;
+}
+
+/* cmd_not_yet - commands whose issues are not done yet */
+static int cmd_not_yet(struct pfj_ctx *ctx)
+{
+	pfj_err("%s: not implemented yet", pfj_command_name(ctx->cli->command));
+	return PFJ_EXIT_ERROR;
+}
+
+static const struct {
+	enum pfj_command cmd;
+	int (*run)(struct pfj_ctx *);
+	int needs_postconf;
+} commands[] = {
+	{ PFJ_CMD_BUILD, cmd_not_yet, 1 },
+	{ PFJ_CMD_VERIFY, cmd_not_yet, 0 },
+	{ PFJ_CMD_ALIASES, cmd_not_yet, 0 },
+	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },
+	{ PFJ_CMD_HOOK, cmd_not_yet, 0 },
+	{ PFJ_CMD_VERSION, cmd_version, 0 },
+};
+
+int pfj_dispatch(struct pfj_ctx *ctx)
+{
+	int status = PFJ_EXIT_ERROR;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (commands[i].cmd != ctx->cli->command)
+			continue;
+		if (commands[i].needs_postconf &&
+		    pfj_postconf_init(&ctx->pc, ctx->conf->postfix_bindir,
+				      ctx->cli->config_dir, ctx->cli->root) < 0) {
+			pfj_err("out of memory");
+			return PFJ_EXIT_ERROR;
+		}
+		status = commands[i].run(ctx);
+		pfj_postconf_free(&ctx->pc);
+		return status;
+	}
+	pfj_err("internal error: no handler for %s", pfj_command_name(ctx->cli->command));
+	return status;
+}

@@ -1,0 +1,61 @@
+/*
+ * main.c - pfjail's entry point: parse, configure, dispatch.
+ *
+ * Kept thin on purpose: option parsing (cli.c), configuration (conf.c) and
+ * the commands themselves live in the internal library, where the tests can
+ * reach them.  Only here does the program print usage text and pick the exit
+ * status for errors that happen before a command runs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "command.h"
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+
+int main(int argc, char *argv[])
+{
+	struct pfj_cli cli;
+	struct pfj_conf conf;
+	struct pfj_ctx ctx = { .cli = &cli, .conf = &conf };
+	char why[1024];
+	char *conf_file;
+	int status;
+
+	umask(022);
+	if (pfj_cli_parse(argc, argv, &cli, why, sizeof(why)) < 0) {
+		fprintf(stderr, "pfjail: %s\n\n%s", why, pfj_usage_text);
+		return PFJ_EXIT_ERROR;
+	}
+	if (cli.command == PFJ_CMD_HELP) {
+		fputs(pfj_usage_text, stdout);
+		return PFJ_EXIT_OK;
+	}
+	pfj_log_init(cli.command == PFJ_CMD_SUPERVISE ? PFJ_LOG_AUTO : PFJ_LOG_STDERR,
+		     cli.verbosity);
+
+	/* The configuration is loaded and validated before any command runs. */
+	conf_file = cli.conf_file ? strdup(cli.conf_file) :
+		pfj_root_path(cli.root, PFJ_CONF_FILE);
+	if (!conf_file) {
+		pfj_err("out of memory");
+		return PFJ_EXIT_ERROR;
+	}
+	if (pfj_conf_load(&conf, conf_file, cli.conf_file == NULL, why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		free(conf_file);
+		return PFJ_EXIT_ERROR;
+	}
+	free(conf_file);
+	pfj_debug("configuration: %s", conf.path ? conf.path : "built-in defaults");
+
+	status = pfj_dispatch(&ctx);
+	pfj_conf_free(&conf);
+	return status;
+}

@@ -1,0 +1,174 @@
+/*
+ * proc.c - run Postfix's own tools as subprocesses.
+ *
+ * pfjail treats postconf, postalias and postfix as the source of truth for
+ * Postfix's configuration instead of re-implementing them.  They run without
+ * a shell, with a fixed environment (a packaging hook or a supervisor may
+ * have been started with anything in its environment), with stdin from
+ * /dev/null and with every other descriptor closed, and both output streams
+ * are captured so that failures can be reported with Postfix's own words.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+#define PFJ_RUN_MAX_OUTPUT (16u << 20)
+
+static const char *const base_env[] = {
+	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	"LC_ALL=C",
+};
+
+/* child_exec - set up descriptors in the child and exec; never returns */
+static void child_exec(const char *const argv[], char *const envp[],
+		       int out_fd, int err_fd)
+{
+	sigset_t none;
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+	    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	closefrom(STDERR_FILENO + 1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execve(argv[0], (char *const *)argv, envp);
+	dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/* drain - read both pipes until EOF */
+static int drain(int out_fd, int err_fd, struct pfj_run_result *res)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = out_fd, .events = POLLIN },
+		{ .fd = err_fd, .events = POLLIN },
+	};
+	struct pfj_buf *dst[2] = { &res->out, &res->err };
+	char chunk[16384];
+	int open_count = 2, r = 0;
+
+	while (open_count > 0) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			n = read(pfd[i].fd, chunk, sizeof(chunk));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				pfd[i].fd = -1;
+				open_count--;
+				continue;
+			}
+			if (dst[i]->len + (size_t)n > PFJ_RUN_MAX_OUTPUT)
+				r = -EFBIG;	/* keep reading so the child can finish */
+			else if (pfj_buf_add(dst[i], chunk, (size_t)n) < 0)
+				r = -ENOMEM;
+		}
+	}
+	return r;
+}
+
+int pfj_run(const char *const argv[], const char *const extra_env[],
+	    struct pfj_run_result *res)
+{
+	char *envp[32];
+	size_t ne = 0;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	pid_t pid;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	for (size_t i = 0; i < sizeof(base_env) / sizeof(base_env[0]); i++)
+		envp[ne++] = (char *)base_env[i];
+	for (size_t i = 0; extra_env && extra_env[i]; i++) {
+		if (ne + 1 >= sizeof(envp) / sizeof(envp[0]))
+			return -E2BIG;
+		envp[ne++] = (char *)extra_env[i];
+	}
+	envp[ne] = NULL;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (pid == 0)
+		child_exec(argv, envp, out[1], err[1]);
+	close(out[1]);
+	close(err[1]);
+	out[1] = err[1] = -1;
+	r = drain(out[0], err[0], res);
+	close(out[0]);
+	close(err[0]);
+	while (waitpid(pid, &res->status, 0) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	return r;
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+	}
+	return r;
+}
+
+void pfj_run_result_free(struct pfj_run_result *res)
+{
+	pfj_buf_free(&res->out);
+	pfj_buf_free(&res->err);
+}
+
+const char *pfj_run_describe(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, size, "wait status %#x", (unsigned)status);
+	return buf;
+}
+
+const char *pfj_run_first_error(struct pfj_run_result *res)
+{
+	char *s, *nl, *fatal;
+
+	if (!res->err.len)
+		return "(no message)";
+	/* Postfix tools print warnings first and end with "prog: fatal: why". */
+	s = res->err.data;
+	if ((fatal = strstr(s, "fatal: ")))
+		s = fatal + strlen("fatal: ");
+	if ((nl = strchr(s, '\n')))
+		*nl = '\0';
+	return s;
+}

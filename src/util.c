@@ -1,0 +1,174 @@
+/*
+ * util.c - string buffers, string vectors and path joining.
+ *
+ * Everything here is pure memory work with explicit error returns (-ENOMEM),
+ * so that library modules never print and never exit.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* buf_reserve - make room for n more bytes plus a NUL */
+static int buf_reserve(struct pfj_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (n > (size_t)-1 - b->len - 1)
+		return -ENOMEM;
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > (size_t)-1 / 2 ? need : cap * 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int pfj_buf_add(struct pfj_buf *b, const void *p, size_t n)
+{
+	int r = buf_reserve(b, n);
+
+	if (r < 0)
+		return r;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int pfj_buf_adds(struct pfj_buf *b, const char *s)
+{
+	return pfj_buf_add(b, s, strlen(s));
+}
+
+int pfj_buf_printf(struct pfj_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((r = buf_reserve(b, (size_t)n)) < 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void pfj_buf_free(struct pfj_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int pfj_strv_add(struct pfj_strv *sv, const char *s)
+{
+	char **v;
+	char *copy = strdup(s);
+
+	if (!copy)
+		return -ENOMEM;
+	v = realloc(sv->v, (sv->n + 2) * sizeof(*v));
+	if (!v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	v[sv->n++] = copy;
+	v[sv->n] = NULL;
+	sv->v = v;
+	return 0;
+}
+
+int pfj_strv_contains(const struct pfj_strv *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+void pfj_strv_free(struct pfj_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = 0;
+}
+
+char *pfj_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : s;
+}
+
+char *pfj_root_path(const char *root, const char *path)
+{
+	size_t rl;
+
+	if (!root || !*root || strcmp(root, "/") == 0)
+		return strdup(path);
+	rl = strlen(root);
+	while (rl > 1 && root[rl - 1] == '/')
+		rl--;
+	while (*path == '/')
+		path++;
+	return pfj_asprintf("%.*s/%s", (int)rl, root, path);
+}
+
+int pfj_read_file(const char *path, size_t max, struct pfj_buf *out)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			r = -EFBIG;
+			break;
+		}
+		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
+			break;
+	}
+	close(fd);
+	return r;
+}

@@ -1,0 +1,188 @@
+/*
+ * test_postconf.c - the postconf reader against fake postconf programs.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "postconf.h"
+
+/* fake - install a postconf script in the test dir */
+static void fake(const char *dir, const char *body)
+{
+	char script[4096];
+
+	snprintf(script, sizeof(script), "#!/bin/sh\n%s\n", body);
+	free(tu_write(dir, "postconf", script, 0755));
+}
+
+static void test_values_in_order(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "queue_directory", "mail_version", "empty" };
+	char *v[3], why[512], body[1024], *args;
+
+	snprintf(body, sizeof(body),
+		 "echo \"$@\" > %s/args\nprintf '/var/spool/postfix\\n3.7.11\\n\\n'", d->path);
+	fake(d->path, body);
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 3, v, why, sizeof(why)), 0);
+	assert_string_equal(v[0], "/var/spool/postfix");
+	assert_string_equal(v[1], "3.7.11");
+	assert_string_equal(v[2], "");
+	snprintf(body, sizeof(body), "%s/args", d->path);
+	args = tu_read(body, NULL);
+	assert_string_equal(args, "-c /etc/postfix -xh queue_directory mail_version empty\n");
+	free(args);
+	for (int i = 0; i < 3; i++)
+		free(v[i]);
+	pfj_postconf_free(&pc);
+}
+
+static void test_clean_environment(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "x" };
+	char *v, why[512];
+
+	setenv("MAIL_CONFIG", "/somewhere/else", 1);
+	setenv("LD_PRELOAD", "/tmp/evil.so", 1);
+	fake(d->path, "echo \"${MAIL_CONFIG:-unset}:${LD_PRELOAD:-unset}:$LC_ALL\"");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	unsetenv("LD_PRELOAD");	/* do not affect this process's later children */
+	assert_int_equal(pfj_postconf_get(&pc, names, 1, &v, why, sizeof(why)), 0);
+	assert_string_equal(v, "unset:unset:C");
+	free(v);
+	unsetenv("MAIL_CONFIG");
+	pfj_postconf_free(&pc);
+}
+
+static void test_postconf_fails(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "queue_directory" };
+	char *v = NULL, why[512];
+
+	fake(d->path, "echo 'postconf: warning: something' >&2\n"
+		      "echo 'postconf: fatal: open /etc/pfx/main.cf: No such file or directory' >&2\nexit 1");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/pfx", NULL), 0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 1, &v, why, sizeof(why)), -1);
+	assert_null(v);
+	assert_non_null(strstr(why, "-c /etc/pfx failed (exit status 1)"));
+	assert_non_null(strstr(why, "open /etc/pfx/main.cf: No such file or directory"));
+	pfj_postconf_free(&pc);
+}
+
+static void test_postconf_missing(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "queue_directory" };
+	char *v, why[512];
+
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 1, &v, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is Postfix installed?"));
+	assert_non_null(strstr(why, d->path));
+	pfj_postconf_free(&pc);
+}
+
+static void test_unknown_parameter(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "a", "nosuch" };
+	char *v[2], why[512];
+
+	/* real postconf: warns and prints nothing for an unknown name */
+	fake(d->path, "echo one\necho 'postconf: warning: nosuch: unknown parameter' >&2");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 2, v, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "expected 2 values, got 1"));
+	assert_non_null(strstr(why, "unknown parameter"));
+	pfj_postconf_free(&pc);
+}
+
+static void test_too_many_lines(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "a" };
+	char *v, why[512];
+
+	fake(d->path, "printf 'one\\ntwo\\n'");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 1, &v, why, sizeof(why)), -1);
+	pfj_postconf_free(&pc);
+}
+
+static void test_root_paths(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	char *v, why[512], body[1024], *args;
+
+	snprintf(body, sizeof(body), "echo \"$@\" > %s/args\necho /var/spool/postfix", d->path);
+	fake(d->path, body);
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", "/mnt/img/"), 0);
+	assert_int_equal(pfj_postconf_get_path(&pc, "queue_directory", &v, why, sizeof(why)), 0);
+	assert_string_equal(v, "/mnt/img/var/spool/postfix");
+	free(v);
+	snprintf(body, sizeof(body), "%s/args", d->path);
+	args = tu_read(body, NULL);
+	assert_string_equal(args, "-c /mnt/img/etc/postfix -xh queue_directory\n");
+	free(args);
+	pfj_postconf_free(&pc);
+}
+
+static void test_relative_path_rejected(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	char *v, why[512];
+
+	fake(d->path, "echo spool");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_get_path(&pc, "queue_directory", &v, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "queue_directory = \"spool\" is not an absolute path"));
+	pfj_postconf_free(&pc);
+}
+
+static void test_version_cmp(void **state)
+{
+	static const struct { const char *a, *b; int sign; } t[] = {
+		{ "3.7.11", "3.0", 1 }, { "2.11.3", "3.0", -1 }, { "3.0", "3.0", 0 },
+		{ "3.0.0", "3", 0 }, { "3.10", "3.9", 1 }, { "1", "1", 0 },
+		{ "0", "1", -1 }, { "3.6", "1", 1 }, { "3.8-20221006", "3.8", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int c = pfj_postconf_version_cmp(t[i].a, t[i].b);
+
+		assert_int_equal(c > 0 ? 1 : c < 0 ? -1 : 0, t[i].sign);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_values_in_order, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_clean_environment, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_postconf_fails, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_postconf_missing, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_parameter, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_lines, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_root_paths, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_relative_path_rejected, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test(test_version_cmp),
+	};
+
+	return cmocka_run_group_tests_name("postconf", tests, NULL, NULL);
+}
