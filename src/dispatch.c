@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build.h"
 #include "command.h"
 #include "log.h"
 
@@ -32,7 +33,7 @@ static const struct {
 	int (*run)(struct pfj_ctx *);
 	int needs_postconf;
 } commands[] = {
-	{ PFJ_CMD_BUILD, cmd_not_yet, 1 },
+	{ PFJ_CMD_BUILD, pfj_cmd_build, 1 },
 	{ PFJ_CMD_VERIFY, cmd_not_yet, 0 },
 	{ PFJ_CMD_ALIASES, cmd_not_yet, 0 },
 	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },

@@ -1,0 +1,17 @@
+/* build.h - the build command's steps. */
+#ifndef PFJ_BUILD_H
+#define PFJ_BUILD_H
+
+#include "command.h"
+#include "json.h"
+
+/*
+ * Set master.cf's chroot column.  Adds a "master_cf" object to json (when
+ * not NULL), sets *changes to the number of entries changed (or that would
+ * change with --dry-run).  Returns PFJ_EXIT_OK or PFJ_EXIT_ERROR.
+ */
+int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes);
+
+int pfj_cmd_build(struct pfj_ctx *ctx);
+
+#endif

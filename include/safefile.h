@@ -1,0 +1,41 @@
+/* safefile.h - reading and atomically replacing files relative to a directory fd. */
+#ifndef PFJ_SAFEFILE_H
+#define PFJ_SAFEFILE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/*
+ * Read the regular file dirfd/name (never through a symlink) into out,
+ * at most max bytes; *st receives its fstat().  0 or -errno (-ELOOP for a
+ * symlink, -EINVAL for anything that is not a regular file, -EFBIG).
+ */
+int pfj_read_at(int dirfd, const char *name, size_t max, struct pfj_buf *out,
+		struct stat *st);
+
+struct pfj_replace_opts {
+	mode_t mode;		/* permission bits of the new file */
+	uid_t uid;		/* owner; (uid_t)-1 keeps the creating process's */
+	gid_t gid;
+	const char *backup;	/* name in the same directory for the previous version, or NULL */
+};
+
+/*
+ * Atomically replace dirfd/name with data: a temporary file in the same
+ * directory (O_EXCL, O_NOFOLLOW), owner and mode set on the open fd,
+ * fsync, the previous version hard-linked to opts->backup (itself replaced
+ * atomically), rename over name, fsync of the directory.  A reader sees
+ * the old or the new file, never a partial one; on failure the original
+ * is untouched and the temporary file removed.  0 or -errno; *stage names
+ * the step that failed ("create", "write", "fsync", ...).
+ */
+int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
+		   const struct pfj_replace_opts *opts, const char **stage);
+
+/* Put backup back in place of name (undo of pfj_replace_at). 0 or -errno. */
+int pfj_restore_backup_at(int dirfd, const char *name, const char *backup);
+
+#endif

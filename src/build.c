@@ -1,0 +1,391 @@
+/*
+ * build.c - the build command: master.cf's chroot column.
+ *
+ * The edit changes exactly one byte per affected entry, the chroot column,
+ * and nothing else: comments, spacing, tabs, CRLF line ends, order and a
+ * missing final newline all survive.  The file is replaced atomically, the
+ * previous version is kept beside it (master.cf + master.backup_suffix),
+ * nothing is written when nothing changes, and afterwards Postfix itself
+ * (postconf -F) must report the chroot values pfjail meant to set, or the
+ * previous file is put back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "chrootplan.h"
+#include "diff.h"
+#include "json.h"
+#include "log.h"
+#include "mastercf.h"
+#include "proc.h"
+#include "safefile.h"
+
+#define MASTER_CF_MAX (16u << 20)
+
+/* The master.cf being edited: where it really is, and its contents. */
+struct master_file {
+	char *path;		/* as the user knows it (config dir + /master.cf) */
+	char *real;		/* the file actually replaced (symlink target) */
+	int dirfd;		/* directory of `real` */
+	char *name;		/* basename of `real` */
+	struct stat st;
+	struct pfj_buf data;
+};
+
+static void master_file_free(struct master_file *mf)
+{
+	if (mf->dirfd >= 0)
+		close(mf->dirfd);
+	free(mf->path);
+	free(mf->real);
+	free(mf->name);
+	pfj_buf_free(&mf->data);
+}
+
+/* open_dir - a directory, for *at() calls and the final fsync */
+static int open_dir(const char *path)
+{
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/*
+ * master_open - find and read master.cf.  A symlink is followed only when
+ * it resolves to a regular file owned by root; the target is then what gets
+ * replaced, so the administrator's link survives.
+ */
+static int master_open(const char *config_dir, struct master_file *mf)
+{
+	struct stat lst;
+	char *dir_copy, *base_copy;
+	int r;
+
+	mf->dirfd = -1;
+	if (!(mf->path = pfj_asprintf("%s/master.cf", config_dir)))
+		return -ENOMEM;
+	if (fstatat(AT_FDCWD, mf->path, &lst, AT_SYMLINK_NOFOLLOW) < 0) {
+		pfj_err("%s: %m", mf->path);
+		return -errno;
+	}
+	if (S_ISLNK(lst.st_mode)) {
+		struct stat tst;
+
+		if (!(mf->real = realpath(mf->path, NULL))) {
+			pfj_err("%s: symlink does not resolve: %m", mf->path);
+			return -errno;
+		}
+		if (lstat(mf->real, &tst) < 0 || !S_ISREG(tst.st_mode) || tst.st_uid != 0) {
+			pfj_err("%s: refusing a symlink to %s, which is not a regular file owned by root",
+				mf->path, mf->real);
+			return -EPERM;
+		}
+	} else if (!(mf->real = strdup(mf->path))) {
+		return -ENOMEM;
+	}
+	dir_copy = strdup(mf->real);
+	base_copy = strdup(mf->real);
+	if (!dir_copy || !base_copy) {
+		free(dir_copy);
+		free(base_copy);
+		return -ENOMEM;
+	}
+	mf->dirfd = open_dir(dirname(dir_copy));
+	if (mf->dirfd < 0)
+		pfj_err("%s: cannot open its directory: %m", mf->real);
+	mf->name = strdup(basename(base_copy));
+	free(dir_copy);
+	free(base_copy);
+	if (mf->dirfd < 0)
+		return -errno;
+	if (!mf->name)
+		return -ENOMEM;
+	r = pfj_read_at(mf->dirfd, mf->name, MASTER_CF_MAX, &mf->data, &mf->st);
+	if (r == -EINVAL)
+		pfj_err("%s: not a regular file", mf->real);
+	else if (r == -ELOOP)
+		pfj_err("%s: changed into a symlink while being read", mf->real);
+	else if (r < 0)
+		pfj_err("%s: %s", mf->real, strerror(-r));
+	return r;
+}
+
+/* postfix_chroot_fields - postconf -F '*' '/' '*' '/chroot', one value per entry */
+static int postfix_chroot_fields(const struct pfj_postconf *pc, struct pfj_buf *vals,
+				 char *why, size_t why_size)
+{
+	const char *argv[] = { pc->postconf, "-c", pc->config_dir, "-F", "*/*/chroot", NULL };
+	struct pfj_run_result res;
+	char how[64];
+	int r = pfj_run(argv, NULL, &res);
+
+	if (r < 0) {
+		snprintf(why, why_size, "cannot run %s: %s", pc->postconf, strerror(-r));
+	} else if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0) {
+		snprintf(why, why_size, "postconf -F failed (%s): %s",
+			 pfj_run_describe(res.status, how, sizeof(how)), pfj_run_first_error(&res));
+		r = -1;
+	} else {
+		/* each line: "service/type/chroot = v" */
+		for (char *line = res.out.data; line && *line; ) {
+			char *nl = strchr(line, '\n');
+			size_t l = nl ? (size_t)(nl - line) : strlen(line);
+
+			if (l < 4 || memcmp(line + l - 4, " = ", 3) != 0) {
+				snprintf(why, why_size, "unexpected postconf -F output: %.*s",
+					 (int)l, line);
+				r = -1;
+				break;
+			}
+			pfj_buf_add(vals, line + l - 1, 1);
+			line = nl ? nl + 1 : NULL;
+		}
+	}
+	pfj_run_result_free(&res);
+	return r;
+}
+
+/* report_json - the master.cf part of build's --json document */
+static void report_json(struct pfj_json *j, const struct master_file *mf,
+			const struct pfj_mcf *mcf, const struct pfj_chroot_decision *dec,
+			int changed, const char *backup, const struct pfj_buf *diff)
+{
+	pfj_json_obj_begin(j, "master_cf");
+	pfj_json_str(j, "path", mf->path);
+	pfj_json_bool(j, "changed", changed);
+	pfj_json_str(j, "backup", backup);
+	pfj_json_arr_begin(j, "changes");
+	for (size_t i = 0; i < mcf->n; i++) {
+		char from[2] = { dec[i].from, 0 }, to[2] = { dec[i].to, 0 };
+
+		if (dec[i].action != PFJ_CHROOT_CHANGE)
+			continue;
+		pfj_json_obj_begin(j, NULL);
+		pfj_json_int(j, "line", mcf->ent[i].chroot_line);
+		pfj_json_str(j, "service", mcf->ent[i].field[PFJ_MCF_SERVICE]);
+		pfj_json_str(j, "type", mcf->ent[i].field[PFJ_MCF_TYPE]);
+		pfj_json_str(j, "command", mcf->ent[i].field[PFJ_MCF_COMMAND]);
+		pfj_json_str(j, "from", from);
+		pfj_json_str(j, "to", to);
+		pfj_json_obj_end(j);
+	}
+	pfj_json_arr_end(j);
+	pfj_json_arr_begin(j, "warnings");
+	for (size_t i = 0; i < mcf->n; i++) {
+		if (dec[i].action != PFJ_CHROOT_FOREIGN)
+			continue;
+		pfj_json_obj_begin(j, NULL);
+		pfj_json_int(j, "line", mcf->ent[i].first_line);
+		pfj_json_str(j, "service", mcf->ent[i].field[PFJ_MCF_SERVICE]);
+		pfj_json_str(j, "type", mcf->ent[i].field[PFJ_MCF_TYPE]);
+		pfj_json_str(j, "command", mcf->ent[i].field[PFJ_MCF_COMMAND]);
+		pfj_json_str(j, "message", dec[i].why);
+		pfj_json_obj_end(j);
+	}
+	pfj_json_arr_end(j);
+	if (diff)
+		pfj_json_strn(j, "diff", diff->data ? diff->data : "", diff->len);
+	pfj_json_obj_end(j);
+}
+
+int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
+{
+	static const char *const names[] = {
+		"daemon_directory", "mail_version", "compatibility_level",
+	};
+	const struct pfj_conf *conf = ctx->conf;
+	struct master_file mf = { .dirfd = -1 };
+	struct pfj_mcf mcf = { 0 };
+	struct pfj_mcf_error perr;
+	struct pfj_chroot_decision *dec = NULL;
+	struct pfj_chroot_rules rules;
+	struct pfj_buf newbuf = { 0 }, diff = { 0 }, check = { 0 };
+	char *vals[3] = { NULL, NULL, NULL };
+	char *backup = NULL, why[1024];
+	size_t nchange = 0;
+	int r, status = PFJ_EXIT_ERROR, written = 0;
+
+	*changes = 0;
+	/* Parse first: postconf itself dies on a broken master.cf, without
+	 * naming the line for every kind of error. */
+	if (master_open(ctx->pc.config_dir, &mf) < 0)
+		goto out;
+	if (pfj_mcf_parse(mf.data.data ? mf.data.data : "", mf.data.len, &mcf, &perr) < 0) {
+		pfj_err("%s:%u: %s; nothing changed", mf.path, perr.line, perr.reason);
+		goto out;
+	}
+	if (pfj_postconf_get(&ctx->pc, names, 3, vals, why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		goto out;
+	}
+	rules = (struct pfj_chroot_rules){
+		.chrootable = &conf->master_chrootable,
+		.exclude = &conf->master_chroot_exclude,
+		.daemon_directory = vals[0],
+		.dash_means_y = pfj_chroot_dash_means_y(vals[1], vals[2]),
+	};
+	pfj_debug("%s: Postfix %s, compatibility_level %s: \"-\" in the chroot column means %s",
+		  mf.path, vals[1], vals[2], rules.dash_means_y ? "y" : "n");
+	if (mcf.n && !(dec = calloc(mcf.n, sizeof(*dec)))) {
+		pfj_err("out of memory");
+		goto out;
+	}
+	pfj_chroot_plan(&mcf, &rules, dec);
+
+	if (pfj_buf_add(&newbuf, mf.data.data ? mf.data.data : "", mf.data.len) < 0) {
+		pfj_err("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < mcf.n; i++) {
+		const struct pfj_mcf_entry *e = &mcf.ent[i];
+
+		if (dec[i].action == PFJ_CHROOT_FOREIGN) {
+			pfj_warn("%s:%u: %s/%s: command \"%s\" %s; chroot column left as \"%c\"",
+				 mf.path, e->first_line, e->field[PFJ_MCF_SERVICE],
+				 e->field[PFJ_MCF_TYPE], e->field[PFJ_MCF_COMMAND],
+				 dec[i].why, dec[i].from);
+		} else if (dec[i].action == PFJ_CHROOT_CHANGE) {
+			newbuf.data[e->chroot_off] = dec[i].to;
+			nchange++;
+		}
+	}
+
+	if (nchange == 0) {
+		if (!ctx->cli->json)
+			pfj_info("%s: chroot column already right for all %zu entries; nothing to change",
+				 mf.path, mcf.n);
+		status = PFJ_EXIT_OK;
+		goto report;
+	}
+	if (!ctx->cli->json) {
+		for (size_t i = 0; i < mcf.n; i++)
+			if (dec[i].action == PFJ_CHROOT_CHANGE)
+				printf("%s:%u: %s/%s: chroot %c -> %c%s\n", mf.path,
+				       mcf.ent[i].chroot_line, mcf.ent[i].field[PFJ_MCF_SERVICE],
+				       mcf.ent[i].field[PFJ_MCF_TYPE], dec[i].from, dec[i].to,
+				       ctx->cli->dry_run ? " (dry run)" : "");
+		fflush(stdout);
+	}
+	if (ctx->cli->dry_run) {
+		if (pfj_diff(mf.path, mf.data.data, mf.data.len, newbuf.data, newbuf.len, &diff) < 0) {
+			pfj_err("out of memory");
+			goto out;
+		}
+		if (!ctx->cli->json)
+			fwrite(diff.data, 1, diff.len, stdout);
+		*changes = (int)nchange;
+		status = PFJ_EXIT_OK;
+		goto report;
+	}
+
+	if (!(backup = pfj_asprintf("%s%s", mf.name, conf->master_backup_suffix))) {
+		pfj_err("out of memory");
+		goto out;
+	}
+	{
+		struct pfj_replace_opts opts = {
+			.mode = mf.st.st_mode & 07777,
+			.uid = mf.st.st_uid,
+			.gid = mf.st.st_gid,
+			.backup = backup,
+		};
+		const char *stage;
+
+		r = pfj_replace_at(mf.dirfd, mf.name, newbuf.data, newbuf.len, &opts, &stage);
+		if (r < 0) {
+			pfj_err("%s: cannot replace (%s): %s; the file is unchanged",
+				mf.real, stage, strerror(-r));
+			goto out;
+		}
+	}
+	written = 1;
+
+	/* Postfix must now see exactly the values we meant to set. */
+	if (postfix_chroot_fields(&ctx->pc, &check, why, sizeof(why)) < 0 ||
+	    check.len != mcf.n) {
+		if (check.len != mcf.n && !why[0])
+			snprintf(why, sizeof(why), "postconf -F lists %zu entries, pfjail parsed %zu",
+				 check.len, mcf.n);
+		goto undo;
+	}
+	for (size_t i = 0; i < mcf.n; i++) {
+		if (check.data[i] != dec[i].to) {
+			snprintf(why, sizeof(why), "postconf -F says %s/%s chroot = %c, pfjail set %c",
+				 mcf.ent[i].field[PFJ_MCF_SERVICE], mcf.ent[i].field[PFJ_MCF_TYPE],
+				 check.data[i], dec[i].to);
+			goto undo;
+		}
+	}
+	*changes = (int)nchange;
+	pfj_info("%s: %zu chroot value%s changed; previous version in %s%s", mf.path,
+		 nchange, nchange == 1 ? "" : "s", mf.real, conf->master_backup_suffix);
+	status = PFJ_EXIT_OK;
+	goto report;
+
+undo:
+	if ((r = pfj_restore_backup_at(mf.dirfd, mf.name, backup)) < 0)
+		pfj_err("%s: Postfix does not read the edited file as intended (%s), and restoring %s%s failed: %s",
+			mf.real, why, mf.real, conf->master_backup_suffix, strerror(-r));
+	else
+		pfj_err("%s: Postfix does not read the edited file as intended (%s); previous version restored",
+			mf.real, why);
+	status = PFJ_EXIT_ERROR;
+	goto out;
+
+report:
+	if (json) {
+		char *bpath = written ? pfj_asprintf("%s%s", mf.real, conf->master_backup_suffix) : NULL;
+
+		report_json(json, &mf, &mcf, dec, written, bpath, ctx->cli->dry_run ? &diff : NULL);
+		free(bpath);
+	}
+out:
+	for (int i = 0; i < 3; i++)
+		free(vals[i]);
+	free(dec);
+	free(backup);
+	pfj_buf_free(&newbuf);
+	pfj_buf_free(&diff);
+	pfj_buf_free(&check);
+	pfj_mcf_free(&mcf);
+	master_file_free(&mf);
+	return status;
+}
+
+int pfj_cmd_build(struct pfj_ctx *ctx)
+{
+	struct pfj_json json = { 0 };
+	struct pfj_json *jp = ctx->cli->json ? &json : NULL;
+	int changes = 0, status;
+
+	if (jp) {
+		pfj_json_obj_begin(jp, NULL);
+		pfj_json_str(jp, "command", "build");
+		pfj_json_bool(jp, "dry_run", ctx->cli->dry_run);
+	}
+	status = pfj_build_master(ctx, jp, &changes);
+	if (jp) {
+		if (status == PFJ_EXIT_OK) {
+			pfj_json_bool(jp, "changed", changes > 0);
+			pfj_json_obj_end(jp);
+			if (pfj_json_flush(jp) < 0) {
+				pfj_err("writing the JSON report: %m");
+				status = PFJ_EXIT_ERROR;
+			}
+		} else {
+			pfj_json_free(jp);
+		}
+	}
+	if (status == PFJ_EXIT_OK && ctx->cli->dry_run && changes > 0)
+		status = PFJ_EXIT_FINDINGS;
+	return status;
+}

@@ -1,0 +1,195 @@
+/*
+ * safefile.c - read and replace files without following links or leaving
+ * partial writes.
+ *
+ * Every operation is relative to a directory descriptor that the caller
+ * opened and checked, and names a single path component, so a symlink
+ * swapped into the path cannot redirect a read or a write.  Replacement
+ * follows the classic pattern (Postfix's edit_file, every careful package
+ * manager): write a temporary file in the same directory, set owner and
+ * mode on the descriptor, fsync, rename over the target, fsync the
+ * directory.  The previous version is kept by hard-linking it to the backup
+ * name first, which costs no copy and is atomic too.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "safefile.h"
+
+int pfj_read_at(int dirfd, const char *name, size_t max, struct pfj_buf *out,
+		struct stat *st)
+{
+	char chunk[65536];
+	int fd, r = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((size_t)st->st_size > max) {
+		r = -EFBIG;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			r = -EFBIG;
+			break;
+		}
+		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
+			break;
+	}
+out:
+	close(fd);
+	return r;
+}
+
+/* temp_name - ".NAME.pfjail-XXXXXXXX" with random hex */
+static int temp_name(const char *name, char *buf, size_t size)
+{
+	unsigned char rnd[6];
+	int n;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	n = snprintf(buf, size, ".%s.pfjail-%02x%02x%02x%02x%02x%02x", name,
+		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* write_all - write everything, retrying short writes and EINTR */
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* link_backup - hard-link name to backup, replacing an old backup atomically */
+static int link_backup(int dirfd, const char *name, const char *backup)
+{
+	char tmp[512];
+	int r;
+
+	if ((r = temp_name(backup, tmp, sizeof(tmp))) < 0)
+		return r;
+	if (linkat(dirfd, name, dirfd, tmp, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* nothing to back up */
+	if (renameat(dirfd, tmp, dirfd, backup) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
+		   const struct pfj_replace_opts *opts, const char **stage)
+{
+	char tmp[512];
+	int fd, r;
+
+	*stage = "create";
+	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+		return r;
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	*stage = "write";
+	if ((r = write_all(fd, data, len)) < 0)
+		goto fail;
+	*stage = "chown";
+	if ((opts->uid != (uid_t)-1 || opts->gid != (gid_t)-1) &&
+	    fchown(fd, opts->uid, opts->gid) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*stage = "chmod";
+	if (fchmod(fd, opts->mode & 07777) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*stage = "fsync";
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*stage = "close";
+	if (close(fd) < 0) {
+		fd = -1;
+		r = -errno;
+		goto fail;
+	}
+	fd = -1;
+	if (opts->backup) {
+		*stage = "backup";
+		if ((r = link_backup(dirfd, name, opts->backup)) < 0)
+			goto fail;
+	}
+	*stage = "rename";
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*stage = "fsync directory";
+	if (fsync(dirfd) < 0)
+		return -errno;	/* renamed already: the data is in place */
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int pfj_restore_backup_at(int dirfd, const char *name, const char *backup)
+{
+	char tmp[512];
+	int r;
+
+	/* keep the backup itself: link it to a temp name, rename that over name */
+	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+		return r;
+	if (linkat(dirfd, backup, dirfd, tmp, 0) < 0)
+		return -errno;
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync(dirfd) < 0 ? -errno : 0;
+}

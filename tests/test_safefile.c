@@ -1,0 +1,206 @@
+/*
+ * test_safefile.c - reading and atomic replacement relative to a directory
+ * fd: symlinks refused, owner/mode kept, backups, failures leave the
+ * original untouched.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "safefile.h"
+
+static int open_test_dir(void **state)
+{
+	struct tu_dir *d = *state;
+
+	return open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* count_entries - files in the dir (no leftover temporaries) */
+static int count_entries(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static void test_read(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_buf b = { 0 };
+	struct stat st;
+	int dfd = open_test_dir(state);
+
+	free(tu_write(d->path, "f", "hello\n", 0640));
+	assert_int_equal(pfj_read_at(dfd, "f", 100, &b, &st), 0);
+	assert_int_equal(b.len, 6);
+	assert_memory_equal(b.data, "hello\n", 6);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	pfj_buf_free(&b);
+	/* too large */
+	assert_int_equal(pfj_read_at(dfd, "f", 3, &b, &st), -EFBIG);
+	pfj_buf_free(&b);
+	/* missing */
+	assert_int_equal(pfj_read_at(dfd, "absent", 100, &b, &st), -ENOENT);
+	close(dfd);
+}
+
+static void test_read_refuses_symlink_and_dirs(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_buf b = { 0 };
+	struct stat st;
+	int dfd = open_test_dir(state);
+
+	assert_int_equal(symlinkat("/etc/passwd", dfd, "link"), 0);
+	assert_int_equal(pfj_read_at(dfd, "link", 1 << 20, &b, &st), -ELOOP);
+	assert_int_equal(mkdirat(dfd, "sub", 0755), 0);
+	assert_int_equal(pfj_read_at(dfd, "sub", 1 << 20, &b, &st), -EINVAL);
+	assert_int_equal(mkfifoat(dfd, "fifo", 0600), 0);
+	/* a FIFO must not block the reader */
+	assert_int_equal(pfj_read_at(dfd, "fifo", 1 << 20, &b, &st), -EINVAL);
+	pfj_buf_free(&b);
+	(void)d;
+	close(dfd);
+}
+
+static void test_replace_keeps_mode_and_backup(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0640, .uid = (uid_t)-1, .gid = (gid_t)-1,
+					 .backup = "f.old" };
+	const char *stage;
+	char *path = tu_write(d->path, "f", "old\n", 0640), *text, bpath[512];
+	struct stat before, after, bst;
+	int dfd = open_test_dir(state);
+
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(pfj_replace_at(dfd, "f", "new\n", 4, &opts, &stage), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "new\n");
+	free(text);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_mode & 07777, 0640);
+	assert_int_not_equal(after.st_ino, before.st_ino);	/* replaced, not rewritten */
+	snprintf(bpath, sizeof(bpath), "%s/f.old", d->path);
+	text = tu_read(bpath, NULL);
+	assert_string_equal(text, "old\n");
+	free(text);
+	assert_int_equal(stat(bpath, &bst), 0);
+	assert_int_equal(bst.st_ino, before.st_ino);	/* the backup is the old inode */
+	assert_int_equal(bst.st_nlink, 1);
+
+	/* a second replace replaces the backup too */
+	assert_int_equal(pfj_replace_at(dfd, "f", "newer\n", 6, &opts, &stage), 0);
+	text = tu_read(bpath, NULL);
+	assert_string_equal(text, "new\n");
+	free(text);
+	assert_int_equal(count_entries(d->path), 2);
+
+	/* and the backup can be put back */
+	assert_int_equal(pfj_restore_backup_at(dfd, "f", "f.old"), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "new\n");
+	free(text);
+	free(path);
+	close(dfd);
+}
+
+static void test_replace_creates(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1,
+					 .backup = "x.old" };
+	const char *stage;
+	char path[512], *text;
+	struct stat st;
+	int dfd = open_test_dir(state);
+
+	assert_int_equal(pfj_replace_at(dfd, "x", "", 0, &opts, &stage), 0);
+	snprintf(path, sizeof(path), "%s/x", d->path);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "");
+	free(text);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	/* nothing to back up: no backup file */
+	assert_int_equal(count_entries(d->path), 1);
+	close(dfd);
+}
+
+/* A planted symlink at the target name is replaced, never written through. */
+static void test_replace_symlink_target(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	const char *stage;
+	char *victim = tu_write(d->path, "victim", "precious\n", 0600), *text, path[512];
+	struct stat st;
+	int dfd = open_test_dir(state);
+
+	assert_int_equal(symlinkat(victim, dfd, "f"), 0);
+	assert_int_equal(pfj_replace_at(dfd, "f", "new\n", 4, &opts, &stage), 0);
+	text = tu_read(victim, NULL);
+	assert_string_equal(text, "precious\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/f", d->path);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	free(victim);
+	close(dfd);
+}
+
+/* A read-only directory: clear error, original and directory untouched. */
+static void test_replace_readonly_dir(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	const char *stage = NULL;
+	char *path = tu_write(d->path, "f", "old\n", 0644), *text;
+	int dfd = open_test_dir(state);
+
+	if (geteuid() == 0) {
+		/* root ignores directory permissions; the integration tests use a ro mount */
+		free(path);
+		close(dfd);
+		skip();
+	}
+	assert_int_equal(chmod(d->path, 0555), 0);
+	assert_int_equal(pfj_replace_at(dfd, "f", "new\n", 4, &opts, &stage), -EACCES);
+	assert_string_equal(stage, "create");
+	chmod(d->path, 0755);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "old\n");
+	free(text);
+	assert_int_equal(count_entries(d->path), 1);
+	free(path);
+	close(dfd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_read, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_read_refuses_symlink_and_dirs, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_keeps_mode_and_backup, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_creates, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_symlink_target, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_replace_readonly_dir, tu_dir_setup, tu_dir_teardown),
+	};
+
+	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);
+}
