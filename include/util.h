@@ -18,6 +18,12 @@ int pfj_buf_printf(struct pfj_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void pfj_buf_free(struct pfj_buf *b);
 
+/* Why a parser rejected a buffer: 1-based line (0: not about a line) and text. */
+struct pfj_parse_error {
+	unsigned line;
+	char reason[256];
+};
+
 /* A NULL-terminated vector of strings that owns its elements. */
 struct pfj_strv {
 	char **v;
@@ -33,6 +39,9 @@ char *pfj_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ROOT + PATH for -R (ROOT NULL or "/" gives a copy of PATH). */
 char *pfj_root_path(const char *root, const char *path);
+
+/* Read fd to its end (at most max bytes, else -EFBIG) into out; 0 or -errno. */
+int pfj_read_fd(int fd, size_t max, struct pfj_buf *out);
 
 /* Read a whole file (at most max bytes) into a buffer; 0 or -errno. */
 int pfj_read_file(const char *path, size_t max, struct pfj_buf *out);

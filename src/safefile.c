@@ -25,7 +25,6 @@
 int pfj_read_at(int dirfd, const char *name, size_t max, struct pfj_buf *out,
 		struct stat *st)
 {
-	char chunk[65536];
 	int fd, r = 0;
 
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -43,24 +42,7 @@ int pfj_read_at(int dirfd, const char *name, size_t max, struct pfj_buf *out,
 		r = -EFBIG;
 		goto out;
 	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			r = -EFBIG;
-			break;
-		}
-		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
-			break;
-	}
+	r = pfj_read_fd(fd, max, out);
 out:
 	close(fd);
 	return r;

@@ -143,32 +143,35 @@ char *pfj_root_path(const char *root, const char *path)
 	return pfj_asprintf("%.*s/%s", (int)rl, root, path);
 }
 
-int pfj_read_file(const char *path, size_t max, struct pfj_buf *out)
+int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
 {
 	char chunk[65536];
-	ssize_t n;
-	int fd, r = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		if (out->len + (size_t)n > max)
+			return -EFBIG;
+		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
+			return r;
+	}
+}
+
+int pfj_read_file(const char *path, size_t max, struct pfj_buf *out)
+{
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > max) {
-			r = -EFBIG;
-			break;
-		}
-		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
-			break;
-	}
+	r = pfj_read_fd(fd, max, out);
 	close(fd);
 	return r;
 }
