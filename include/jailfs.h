@@ -25,6 +25,12 @@ int pfj_jail_open_root(const char *path, char *why, size_t why_size);
 int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 		      char *why, size_t why_size);
 
+/*
+ * Create pfjail's state directory (parents 0755, itself 0700) when missing,
+ * then check and open it like the jail root.  fd or -1 with why.
+ */
+int pfj_state_dir_open(const char *dir, char *why, size_t why_size);
+
 /* Is this (mode, uid) pair acceptable for a directory pfjail writes into? */
 int pfj_jail_dir_trusted(mode_t mode, uid_t uid);
 

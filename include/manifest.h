@@ -123,6 +123,9 @@ int pfj_manifest_add(struct pfj_manifest *m, const struct pfj_mf_entry *e);
  */
 int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size);
 
+/* SHA-256 of a buffer; 0 or -EIO. */
+int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32]);
+
 /* Lower-case hex of a digest, NUL-terminated. */
 void pfj_sha256_hex(const unsigned char in[32], char out[65]);
 

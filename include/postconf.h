@@ -28,6 +28,22 @@ void pfj_postconf_free(struct pfj_postconf *pc);
 int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
 		     size_t n, char **values, char *why, size_t why_size);
 
+/*
+ * pfj_postconf_get with a cache: Postfix's answers depend only on main.cf,
+ * master.cf and the postconf binary, so they are kept in cache_path under
+ * a key made of those files' identities (device, inode, size, mtime,
+ * ctime) and the names asked.  A matching cache answers without running
+ * postconf; otherwise postconf runs and, when update is set, the cache is
+ * rewritten (atomically; failures to write are ignored).
+ */
+int pfj_postconf_get_cached(const struct pfj_postconf *pc, const char *const names[],
+			    size_t n, char **values, const char *cache_path, int update,
+			    char *why, size_t why_size);
+
+/* Re-key the cache after pfjail itself changed master.cf (values unchanged). */
+void pfj_postconf_cache_store(const struct pfj_postconf *pc, const char *const names[],
+			      size_t n, char **values, const char *cache_path);
+
 /* Same, for one path-valued parameter, mapped inside ROOT. */
 int pfj_postconf_get_path(const struct pfj_postconf *pc, const char *name,
 			  char **value, char *why, size_t why_size);

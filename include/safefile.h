@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -21,6 +22,7 @@ struct pfj_replace_opts {
 	uid_t uid;		/* owner; (uid_t)-1 keeps the creating process's */
 	gid_t gid;
 	const char *backup;	/* name in the same directory for the previous version, or NULL */
+	const struct timespec *mtime;	/* set this modification time, or NULL */
 };
 
 /*
@@ -34,6 +36,14 @@ struct pfj_replace_opts {
  */
 int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		   const struct pfj_replace_opts *opts, const char **stage);
+
+/*
+ * Atomically make dirfd/name a symlink to target, or a character device
+ * (mode, rdev), owned by root: created under a temporary name, then renamed
+ * over whatever is there (a planted link is replaced, never followed).
+ */
+int pfj_symlink_replace_at(int dirfd, const char *name, const char *target);
+int pfj_mknod_replace_at(int dirfd, const char *name, mode_t mode, dev_t rdev);
 
 /* Put backup back in place of name (undo of pfj_replace_at). 0 or -errno. */
 int pfj_restore_backup_at(int dirfd, const char *name, const char *backup);

@@ -37,6 +37,9 @@ void pfj_strv_free(struct pfj_strv *sv);
 /* Formatted strdup; NULL on failure. */
 char *pfj_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Does -R ROOT name the running system ("/", "" or NULL)? */
+int pfj_root_is_host(const char *root);
+
 /* ROOT + PATH for -R (ROOT NULL or "/" gives a copy of PATH). */
 char *pfj_root_path(const char *root, const char *path);
 

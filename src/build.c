@@ -25,6 +25,7 @@
 #include "build.h"
 #include "chrootplan.h"
 #include "diff.h"
+#include "jail.h"
 #include "json.h"
 #include "log.h"
 #include "mastercf.h"
@@ -197,10 +198,16 @@ static void report_json(struct pfj_json *j, const struct master_file *mf,
 	pfj_json_obj_end(j);
 }
 
-int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
+int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_build_state *bs)
 {
-	static const char *const names[] = {
-		"daemon_directory", "mail_version", "compatibility_level",
+	static const char *const names[PFJ_BS_NSETTINGS] = {
+		[PFJ_BS_DAEMON_DIRECTORY] = "daemon_directory",
+		[PFJ_BS_MAIL_VERSION] = "mail_version",
+		[PFJ_BS_COMPATIBILITY_LEVEL] = "compatibility_level",
+		[PFJ_BS_QUEUE_DIRECTORY] = "queue_directory",
+		[PFJ_BS_LOCAL_RECIPIENT_MAPS] = "local_recipient_maps",
+		[PFJ_BS_SMTP_TLS_CAPATH] = "smtp_tls_CApath",
+		[PFJ_BS_SMTPD_TLS_CAPATH] = "smtpd_tls_CApath",
 	};
 	const struct pfj_conf *conf = ctx->conf;
 	struct master_file mf = { .dirfd = -1 };
@@ -209,12 +216,12 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
 	struct pfj_chroot_decision *dec = NULL;
 	struct pfj_chroot_rules rules;
 	struct pfj_buf newbuf = { 0 }, diff = { 0 }, check = { 0 };
-	char *vals[3] = { NULL, NULL, NULL };
-	char *backup = NULL, why[1024];
+	char **vals = bs->settings;
+	char *backup = NULL, *cache, why[1024];
 	size_t nchange = 0;
 	int r, status = PFJ_EXIT_ERROR, written = 0;
 
-	*changes = 0;
+	bs->changes = 0;
 	/* Parse first: postconf itself dies on a broken master.cf, without
 	 * naming the line for every kind of error. */
 	if (master_open(ctx->pc.config_dir, &mf) < 0)
@@ -223,7 +230,11 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
 		pfj_err("%s:%u: %s; nothing changed", mf.path, perr.line, perr.reason);
 		goto out;
 	}
-	if (pfj_postconf_get(&ctx->pc, names, 3, vals, why, sizeof(why)) < 0) {
+	cache = pfj_state_path(ctx, "postconf");
+	r = pfj_postconf_get_cached(&ctx->pc, names, PFJ_BS_NSETTINGS, vals, cache,
+				    !ctx->cli->dry_run, why, sizeof(why));
+	free(cache);
+	if (r < 0) {
 		pfj_err("%s", why);
 		goto out;
 	}
@@ -240,6 +251,19 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
 		goto out;
 	}
 	pfj_chroot_plan(&mcf, &rules, dec);
+	for (size_t i = 0; i < mcf.n; i++) {
+		char *v = pfj_asprintf("%s/%s=%c", mcf.ent[i].field[PFJ_MCF_SERVICE],
+				       mcf.ent[i].field[PFJ_MCF_TYPE], dec[i].to);
+
+		if (!v || pfj_strv_add(&bs->chroot, v) < 0) {
+			free(v);
+			pfj_err("out of memory");
+			goto out;
+		}
+		free(v);
+		if (dec[i].to == 'y' || (dec[i].to == '-' && rules.dash_means_y))
+			bs->any_chroot = true;
+	}
 
 	if (pfj_buf_add(&newbuf, mf.data.data ? mf.data.data : "", mf.data.len) < 0) {
 		pfj_err("out of memory");
@@ -282,7 +306,7 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
 		}
 		if (!ctx->cli->json)
 			fwrite(diff.data, 1, diff.len, stdout);
-		*changes = (int)nchange;
+		bs->changes = (int)nchange;
 		status = PFJ_EXIT_OK;
 		goto report;
 	}
@@ -325,7 +349,12 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, int *changes)
 			goto undo;
 		}
 	}
-	*changes = (int)nchange;
+	bs->changes = (int)nchange;
+	/* master.cf is part of the cache key: re-key it, values are global */
+	if ((cache = pfj_state_path(ctx, "postconf"))) {
+		pfj_postconf_cache_store(&ctx->pc, names, PFJ_BS_NSETTINGS, vals, cache);
+		free(cache);
+	}
 	pfj_info("%s: %zu chroot value%s changed; previous version in %s%s", mf.path,
 		 nchange, nchange == 1 ? "" : "s", mf.real, conf->master_backup_suffix);
 	status = PFJ_EXIT_OK;
@@ -349,8 +378,6 @@ report:
 		free(bpath);
 	}
 out:
-	for (int i = 0; i < 3; i++)
-		free(vals[i]);
 	free(dec);
 	free(backup);
 	pfj_buf_free(&newbuf);
@@ -361,21 +388,56 @@ out:
 	return status;
 }
 
+/*
+ * reload_if_running - `postfix reload` when this instance's master runs, so
+ * that daemons pick up the new chroot column (jail files are read live).
+ */
+static void reload_if_running(struct pfj_ctx *ctx)
+{
+	char *postfix = pfj_asprintf("%s/postfix", ctx->conf->postfix_bindir);
+	const char *status_argv[] = { postfix, "-c", ctx->pc.config_dir, "status", NULL };
+	const char *reload_argv[] = { postfix, "-c", ctx->pc.config_dir, "reload", NULL };
+	struct pfj_run_result res;
+	char how[64];
+
+	if (!postfix)
+		return;
+	if (pfj_run(status_argv, NULL, &res) == 0 && WIFEXITED(res.status) &&
+	    WEXITSTATUS(res.status) == 0) {
+		pfj_run_result_free(&res);
+		if (pfj_run(reload_argv, NULL, &res) == 0 && WIFEXITED(res.status) &&
+		    WEXITSTATUS(res.status) == 0)
+			pfj_info("%s: Postfix reloaded", ctx->pc.config_dir);
+		else
+			pfj_warn("%s: postfix reload failed (%s): %s", ctx->pc.config_dir,
+				 pfj_run_describe(res.status, how, sizeof(how)),
+				 pfj_run_first_error(&res));
+	} else {
+		pfj_debug("%s: Postfix is not running; no reload", ctx->pc.config_dir);
+	}
+	pfj_run_result_free(&res);
+	free(postfix);
+}
+
 int pfj_cmd_build(struct pfj_ctx *ctx)
 {
 	struct pfj_json json = { 0 };
 	struct pfj_json *jp = ctx->cli->json ? &json : NULL;
-	int changes = 0, status;
+	struct pfj_build_state bs = { 0 };
+	int jail_changes = 0, status;
 
 	if (jp) {
 		pfj_json_obj_begin(jp, NULL);
 		pfj_json_str(jp, "command", "build");
 		pfj_json_bool(jp, "dry_run", ctx->cli->dry_run);
 	}
-	status = pfj_build_master(ctx, jp, &changes);
+	/* master.cf first: a broken master.cf stops the build before the jail changes */
+	status = pfj_build_master(ctx, jp, &bs);
+	if (status == PFJ_EXIT_OK)
+		status = pfj_build_jail(ctx, &bs, jp, &jail_changes);
 	if (jp) {
 		if (status == PFJ_EXIT_OK) {
-			pfj_json_bool(jp, "changed", changes > 0);
+			pfj_json_bool(jp, "changed", bs.changes + jail_changes > 0);
 			pfj_json_obj_end(jp);
 			if (pfj_json_flush(jp) < 0) {
 				pfj_err("writing the JSON report: %m");
@@ -385,7 +447,13 @@ int pfj_cmd_build(struct pfj_ctx *ctx)
 			pfj_json_free(jp);
 		}
 	}
-	if (status == PFJ_EXIT_OK && ctx->cli->dry_run && changes > 0)
+	if (status == PFJ_EXIT_OK && !ctx->cli->dry_run && bs.changes + jail_changes > 0 &&
+	    !ctx->cli->no_reload && pfj_root_is_host(ctx->cli->root))
+		reload_if_running(ctx);
+	if (status == PFJ_EXIT_OK && ctx->cli->dry_run && bs.changes + jail_changes > 0)
 		status = PFJ_EXIT_FINDINGS;
+	pfj_strv_free(&bs.chroot);
+	for (int i = 0; i < PFJ_BS_NSETTINGS; i++)
+		free(bs.settings[i]);
 	return status;
 }

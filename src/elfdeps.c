@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "elfdeps.h"
+#include "image.h"
 
 /* At most this many symlinks are followed resolving one path inside ROOT. */
 #define ELF_MAX_LINKS		40
@@ -326,172 +328,7 @@ void pfj_elf_info_free(struct pfj_elf_info *info)
 	info->soname = info->runpath = info->rpath = NULL;
 }
 
-/* ---- files inside ROOT ---------------------------------------------- */
-
-/* Whether root names the host rather than an image. */
-static int is_host_root(const char *root)
-{
-	return !root || !*root || strcmp(root, "/") == 0;
-}
-
-/*
- * Resolve path inside the directory rootfd as if it were "/": each symlink
- * is read with readlinkat and its target resolved relative to rootfd (an
- * absolute target restarts there, ".." never leaves it). *out gets the
- * resolved path, relative to rootfd ("." for the root itself). 0 or -errno.
- */
-static int root_resolve(int rootfd, const char *path, char **out)
-{
-	struct pfj_buf res = { 0 };
-	char *pend, target[PATH_MAX];
-	size_t pos = 0;
-	int links = 0, r = 0;
-
-	pend = strdup(path);
-	if (!pend || pfj_buf_add(&res, "", 0) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		struct stat st;
-		size_t clen, next, save;
-		const char *comp;
-		ssize_t n;
-
-		while (pend[pos] == '/')
-			pos++;
-		if (!pend[pos])
-			break;
-		comp = pend + pos;
-		clen = strcspn(comp, "/");
-		next = pos + clen;
-		if (clen == 1 && comp[0] == '.') {
-			pos = next;
-			continue;
-		}
-		if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
-			char *sl = strrchr(res.data, '/');
-
-			res.len = sl ? (size_t)(sl - res.data) : 0;
-			res.data[res.len] = '\0';
-			pos = next;
-			continue;
-		}
-		save = res.len;
-		if ((r = pfj_buf_add(&res, "/", 1)) < 0 ||
-		    (r = pfj_buf_add(&res, comp, clen)) < 0)
-			goto out;
-		if (fstatat(rootfd, res.data + 1, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char *np;
-
-			if (++links > ELF_MAX_LINKS) {
-				r = -ELOOP;
-				goto out;
-			}
-			n = readlinkat(rootfd, res.data + 1, target,
-				       sizeof(target));
-			if (n < 0) {
-				r = -errno;
-				goto out;
-			}
-			if ((size_t)n >= sizeof(target)) {
-				r = -ENAMETOOLONG;
-				goto out;
-			}
-			target[n] = '\0';
-			np = pend[next] ? pfj_asprintf("%s%s", target, pend + next)
-					: strdup(target);
-			if (!np) {
-				r = -ENOMEM;
-				goto out;
-			}
-			free(pend);
-			pend = np;
-			pos = 0;
-			res.len = target[0] == '/' ? 0 : save;
-			res.data[res.len] = '\0';
-			continue;
-		}
-		if (pend[next] == '/' && !S_ISDIR(st.st_mode)) {
-			r = -ENOTDIR;
-			goto out;
-		}
-		pos = next;
-	}
-	*out = strdup(res.len ? res.data + 1 : ".");
-	if (!*out)
-		r = -ENOMEM;
-out:
-	free(pend);
-	pfj_buf_free(&res);
-	return r;
-}
-
-/*
- * Open path as the image under root sees it (flags as for open(2), e.g.
- * O_RDONLY or O_PATH). On the host the kernel follows symlinks; inside an
- * image they are resolved by root_resolve(). Returns an fd or -errno.
- */
-static int img_open(const char *root, const char *path, int flags)
-{
-	int rootfd, fd, r;
-	char *rel;
-
-	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	if (is_host_root(root)) {
-		fd = open(path, flags);
-		return fd < 0 ? -errno : fd;
-	}
-	rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return -errno;
-	r = root_resolve(rootfd, path, &rel);
-	if (r < 0) {
-		close(rootfd);
-		return r;
-	}
-	fd = openat(rootfd, rel, flags | O_NOFOLLOW);
-	r = fd < 0 ? -errno : fd;
-	free(rel);
-	close(rootfd);
-	return r;
-}
-
-/* Read a whole regular file from fd (at most max bytes) into out; 0 or -errno. */
-static int read_fd(int fd, size_t max, struct pfj_buf *out)
-{
-	struct stat st;
-	char chunk[65536];
-	ssize_t n;
-	int r;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EINVAL;
-	if ((uint64_t)st.st_size > max)
-		return -EFBIG;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		if (out->len + (size_t)n > max)
-			return -EFBIG;
-		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
-			return r;
-	}
-}
+/* ---- files inside ROOT: see image.c ---------------------------------- */
 
 /* The directory part of an image path ("/" for top-level names). */
 static char *path_dir(const char *path)
@@ -643,7 +480,7 @@ static int img_glob_rec(const char *root, const char *prefix, const char *rest,
 	while (*rest == '/')
 		rest++;
 	if (!*rest) {
-		fd = img_open(root, *prefix ? prefix : "/", O_PATH);
+		fd = pfj_image_open(root, *prefix ? prefix : "/", O_PATH);
 		if (fd < 0)
 			return fd == -ENOMEM ? fd : 0;
 		close(fd);
@@ -658,7 +495,7 @@ static int img_glob_rec(const char *root, const char *prefix, const char *rest,
 		free(np);
 		return r;
 	}
-	fd = img_open(root, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY);
+	fd = pfj_image_open(root, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd == -ENOMEM ? fd : 0;
 	dir = fdopendir(fd);
@@ -717,7 +554,7 @@ static int ldconf_load(const char *root, const char *path, int depth,
 		return set_why(why, why_size,
 			       "%s: ld.so.conf includes nested deeper than %d",
 			       path, LDCONF_MAX_DEPTH);
-	fd = img_open(root, path, O_RDONLY);
+	fd = pfj_image_open(root, path, O_RDONLY);
 	if (fd == -ENOENT && depth == 0)
 		return 0;
 	if (fd < 0)
@@ -735,7 +572,7 @@ static int ldconf_load(const char *root, const char *path, int depth,
 				       stack[depth - 1].path, path);
 		}
 	stack[depth] = (struct conf_frame){ st.st_dev, st.st_ino, path };
-	r = read_fd(fd, LDCONF_MAX_SIZE, &text);
+	r = pfj_image_read_fd(fd, LDCONF_MAX_SIZE, &text);
 	close(fd);
 	if (r < 0) {
 		set_why(why, why_size, "%s: %s", path, strerror(-r));
@@ -869,7 +706,7 @@ static int add_default_dirs(struct pfj_strv *dirs, int machine, int elf_class)
 static int img_is_dir(const char *root, const char *path)
 {
 	struct stat st;
-	int fd = img_open(root, path, O_PATH);
+	int fd = pfj_image_open(root, path, O_PATH);
 	int ok;
 
 	if (fd < 0)
@@ -891,7 +728,7 @@ int pfj_ldpath_init(struct pfj_ldpath *lp, const char *root, int elf_class,
 	lp->elf_class = elf_class ? elf_class
 				  : sizeof(void *) == 8 ? ELFCLASS64 : ELFCLASS32;
 	lp->machine = machine ? machine : host_machine();
-	if (!is_host_root(root) && !(lp->root = strdup(root)))
+	if (!pfj_root_is_host(root) && !(lp->root = strdup(root)))
 		return set_why(why, why_size, "out of memory");
 	if (lp->root && !img_is_dir(lp->root, "/"))
 		return set_why(why, why_size, "%s: not a directory", root);
@@ -934,7 +771,7 @@ static int check_candidate(const struct pfj_ldpath *lp, const char *path)
 	ssize_t n;
 	int fd, machine;
 
-	fd = img_open(lp->root, path, O_RDONLY);
+	fd = pfj_image_open(lp->root, path, O_RDONLY);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -1091,7 +928,7 @@ static int cl_load(const struct pfj_ldpath *lp, struct closure *cl,
 
 	*dup = 0;
 	memset(o, 0, sizeof(*o));
-	fd = img_open(lp->root, path, O_RDONLY);
+	fd = pfj_image_open(lp->root, path, O_RDONLY);
 	if (fd < 0)
 		return set_why(why, why_size, "%s: %s", path, strerror(-fd));
 	if (fstat(fd, &st) < 0) {
@@ -1105,18 +942,37 @@ static int cl_load(const struct pfj_ldpath *lp, struct closure *cl,
 			*dup = 1;
 			return 0;
 		}
-	r = read_fd(fd, PFJ_ELF_MAX_SIZE, &data);
-	close(fd);
-	if (r < 0)
-		return set_why(why, why_size, "%s: %s", path, strerror(-r));
-	{
-		char reason[200];
+	/* map rather than copy: libc alone is 2 MB and only its tables are read */
+	if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= PFJ_ELF_MAX_SIZE) {
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 
-		r = pfj_elf_read(data.data, data.len, &o->info, reason,
-				 sizeof(reason));
-		pfj_buf_free(&data);
+		close(fd);
+		if (map == MAP_FAILED)
+			return set_why(why, why_size, "%s: %s", path, strerror(errno));
+		{
+			char reason[200];
+
+			r = pfj_elf_read(map, (size_t)st.st_size, &o->info, reason,
+					 sizeof(reason));
+			munmap(map, (size_t)st.st_size);
+			if (r < 0)
+				return set_why(why, why_size, "%s: %s", path, reason);
+		}
+	} else {
+		r = pfj_image_read_fd(fd, PFJ_ELF_MAX_SIZE, &data);
+		close(fd);
 		if (r < 0)
-			return set_why(why, why_size, "%s: %s", path, reason);
+			return set_why(why, why_size, "%s: %s", path, strerror(-r));
+		{
+			char reason[200];
+
+			r = pfj_elf_read(data.data, data.len, &o->info, reason,
+					 sizeof(reason));
+			pfj_buf_free(&data);
+			if (r < 0)
+				return set_why(why, why_size, "%s: %s", path, reason);
+		}
 	}
 	if (o->info.elf_class != lp->elf_class || o->info.machine != lp->machine) {
 		set_why(why, why_size,

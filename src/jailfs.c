@@ -192,3 +192,31 @@ fail:
 	close(fd);
 	return -1;
 }
+
+int pfj_state_dir_open(const char *dir, char *why, size_t why_size)
+{
+	char *buf = strdup(dir);
+
+	if (!buf) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	/* mkdir -p; the last component private to root */
+	for (char *c = buf + 1; ; c++) {
+		if (*c == '/' || *c == '\0') {
+			char save = *c;
+
+			*c = '\0';
+			if (mkdir(buf, save ? 0755 : 0700) < 0 && errno != EEXIST) {
+				snprintf(why, why_size, "%s: cannot create: %s", buf, strerror(errno));
+				free(buf);
+				return -1;
+			}
+			*c = save;
+		}
+		if (!*c)
+			break;
+	}
+	free(buf);
+	return pfj_jail_open_root(dir, why, why_size);
+}

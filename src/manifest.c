@@ -754,6 +754,15 @@ nomem:
 	return -ENOMEM;
 }
 
+int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return -EIO;
+	return 0;
+}
+
 int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 {
 	unsigned long long total = 0;

@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "jailfs.h"
 #include "postconf.h"
+#include "safefile.h"
 #include "proc.h"
 #include "util.h"
 
@@ -135,6 +139,135 @@ int pfj_postconf_get_path(const struct pfj_postconf *pc, const char *name,
 		return -1;
 	}
 	return 0;
+}
+
+/* identity_of - what would change if the file changed (or "none") */
+static int identity_of(struct pfj_buf *id, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return pfj_buf_adds(id, " none");
+	return pfj_buf_printf(id, " %llu:%llu:%lld:%lld.%09ld:%lld.%09ld",
+			      (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			      (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			      st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+/* cache_key - main.cf, master.cf, the postconf binary, and the names asked */
+static int cache_key(const struct pfj_postconf *pc, const char *const names[], size_t n,
+		     struct pfj_buf *key)
+{
+	char *main_cf = pfj_asprintf("%s/main.cf", pc->config_dir);
+	char *master_cf = pfj_asprintf("%s/master.cf", pc->config_dir);
+	int r = main_cf && master_cf ? 0 : -ENOMEM;
+
+	if (!r)
+		r = pfj_buf_printf(key, "pfjail-postconf-cache 1\nid %s", pc->config_dir);
+	if (!r)
+		r = identity_of(key, main_cf);
+	if (!r)
+		r = identity_of(key, master_cf);
+	if (!r)
+		r = identity_of(key, pc->postconf);
+	if (!r)
+		r = pfj_buf_adds(key, "\nnames");
+	for (size_t i = 0; !r && i < n; i++)
+		r = pfj_buf_printf(key, " %s", names[i]);
+	if (!r)
+		r = pfj_buf_adds(key, "\n");
+	free(main_cf);
+	free(master_cf);
+	return r;
+}
+
+/* cache_read - values from a cache file whose key matches, else -1 */
+static int cache_read(const char *path, const struct pfj_buf *key, size_t n, char **values)
+{
+	struct pfj_buf text = { 0 };
+	size_t got = 0;
+	char *p;
+
+	if (pfj_read_file(path, 1u << 20, &text) < 0 || text.len < key->len ||
+	    memcmp(text.data, key->data, key->len) != 0) {
+		pfj_buf_free(&text);
+		return -1;
+	}
+	for (p = text.data + key->len; got < n && strncmp(p, "v ", 2) == 0; got++) {
+		char *nl = strchr(p, '\n');
+
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (!(values[got] = strdup(p + 2)))
+			break;
+		p = nl + 1;
+	}
+	if (got != n || *p) {
+		while (got > 0)
+			free(values[--got]);
+		pfj_buf_free(&text);
+		return -1;
+	}
+	pfj_buf_free(&text);
+	return 0;
+}
+
+/* cache_write - best effort: a failure only costs the next run a postconf */
+static void cache_write(const char *path, const struct pfj_buf *key, size_t n, char **values)
+{
+	struct pfj_replace_opts opts = { .mode = 0600, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct pfj_buf text = { 0 };
+	char why[512], *dir = strdup(path), *slash;
+	const char *stage;
+	int dfd, r;
+
+	if (!dir || !(slash = strrchr(dir, '/')) || slash == dir) {
+		free(dir);
+		return;
+	}
+	*slash = '\0';
+	r = pfj_buf_add(&text, key->data, key->len);
+	for (size_t i = 0; !r && i < n; i++)
+		r = pfj_buf_printf(&text, "v %s\n", values[i]);
+	if (!r && (dfd = pfj_state_dir_open(dir, why, sizeof(why))) >= 0) {
+		pfj_replace_at(dfd, slash + 1, text.data, text.len, &opts, &stage);
+		close(dfd);
+	}
+	pfj_buf_free(&text);
+	free(dir);
+}
+
+void pfj_postconf_cache_store(const struct pfj_postconf *pc, const char *const names[],
+			      size_t n, char **values, const char *cache_path)
+{
+	struct pfj_buf key = { 0 };
+
+	if (cache_path && cache_key(pc, names, n, &key) == 0)
+		cache_write(cache_path, &key, n, values);
+	pfj_buf_free(&key);
+}
+
+int pfj_postconf_get_cached(const struct pfj_postconf *pc, const char *const names[],
+			    size_t n, char **values, const char *cache_path, int update,
+			    char *why, size_t why_size)
+{
+	struct pfj_buf key = { 0 };
+	int r;
+
+	if (!cache_path || cache_key(pc, names, n, &key) < 0) {
+		pfj_buf_free(&key);
+		return pfj_postconf_get(pc, names, n, values, why, why_size);
+	}
+	if (cache_read(cache_path, &key, n, values) == 0) {
+		pfj_buf_free(&key);
+		return 0;
+	}
+	r = pfj_postconf_get(pc, names, n, values, why, why_size);
+	if (r == 0 && update)
+		cache_write(cache_path, &key, n, values);
+	pfj_buf_free(&key);
+	return r;
 }
 
 /* next_num - parse one dotted component; missing components count as 0 */

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "safefile.h"
@@ -125,6 +127,15 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		r = -errno;
 		goto fail;
 	}
+	*stage = "utimes";
+	if (opts->mtime) {
+		struct timespec ts[2] = { *opts->mtime, *opts->mtime };
+
+		if (futimens(fd, ts) < 0) {
+			r = -errno;
+			goto fail;
+		}
+	}
 	*stage = "fsync";
 	if (fsync(fd) < 0) {
 		r = -errno;
@@ -156,6 +167,49 @@ fail:
 		close(fd);
 	unlinkat(dirfd, tmp, 0);
 	return r;
+}
+
+/* rename_into_place - rename a finished temporary over name, then fsync the directory */
+static int rename_into_place(int dirfd, const char *tmp, const char *name)
+{
+	int r;
+
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync(dirfd) < 0 ? -errno : 0;
+}
+
+int pfj_symlink_replace_at(int dirfd, const char *name, const char *target)
+{
+	char tmp[512];
+	int r;
+
+	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+		return r;
+	if (symlinkat(target, dirfd, tmp) < 0)
+		return -errno;
+	return rename_into_place(dirfd, tmp, name);
+}
+
+int pfj_mknod_replace_at(int dirfd, const char *name, mode_t mode, dev_t rdev)
+{
+	char tmp[512];
+	int r;
+
+	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+		return r;
+	if (mknodat(dirfd, tmp, S_IFCHR | (mode & 0777), rdev) < 0)
+		return -errno;
+	/* mknod honours the umask; the node is ours, in a directory only root can write */
+	if (fchmodat(dirfd, tmp, mode & 0777, 0) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return rename_into_place(dirfd, tmp, name);
 }
 
 int pfj_restore_backup_at(int dirfd, const char *name, const char *backup)

@@ -129,6 +129,11 @@ char *pfj_asprintf(const char *fmt, ...)
 	return n < 0 ? NULL : s;
 }
 
+int pfj_root_is_host(const char *root)
+{
+	return !root || !*root || strcmp(root, "/") == 0;
+}
+
 char *pfj_root_path(const char *root, const char *path)
 {
 	size_t rl;

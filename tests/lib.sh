@@ -75,3 +75,23 @@ finish() {
 	echo "$npass passed, $nfail failed"
 	[ "$nfail" = 0 ]
 }
+
+# make_image DIR - a minimal system image for -R tests: etc files (with
+# /etc/localtime an absolute symlink, as on real systems), libc and
+# libgcc_s, and an empty /var/spool/postfix.
+make_image() {
+	_img=$1
+	mkdir -p "$_img/etc/postfix" "$_img/var/spool/postfix" "$_img/usr/share/zoneinfo/Etc"
+	chmod 755 "$_img" "$_img/var" "$_img/var/spool" "$_img/var/spool/postfix"
+	cp /etc/services /etc/hosts "$_img/etc/"
+	printf 'hosts: files dns\npasswd: files\ngroup: files\nservices: files\n' > "$_img/etc/nsswitch.conf"
+	cp -L /etc/localtime "$_img/usr/share/zoneinfo/Etc/UTC"
+	ln -s /usr/share/zoneinfo/Etc/UTC "$_img/etc/localtime"
+	for _lib in /lib/*/libc.so.6 /lib/*/libgcc_s.so.1 /lib64/ld-linux*.so.* /lib/ld-linux*.so.*; do
+		[ -e "$_lib" ] || continue
+		mkdir -p "$_img$(dirname "$_lib")"
+		cp -L "$_lib" "$_img$_lib"
+	done
+	printf 'compatibility_level = 3.6\nmyhostname = image.localdomain\nqueue_directory = /var/spool/postfix\n' \
+		> "$_img/etc/postfix/main.cf"
+}

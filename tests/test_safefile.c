@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,56 @@
 
 #include "testutil.h"
 #include "safefile.h"
+
+/*
+ * Injected failures: the test binary is linked with -Wl,--wrap=write,
+ * --wrap=fsync and --wrap=openat, so these stand in for the real calls
+ * made inside safefile.c and fail on demand.
+ */
+static int fail_write, fail_fsync, fail_openat;
+
+ssize_t __real_write(int fd, const void *buf, size_t n);
+int __real_fsync(int fd);
+int __real_openat(int dirfd, const char *path, int flags, ...);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+int __wrap_fsync(int fd);
+int __wrap_openat(int dirfd, const char *path, int flags, ...);
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+	if (fail_write) {
+		errno = fail_write;
+		return -1;
+	}
+	return __real_write(fd, buf, n);
+}
+
+int __wrap_fsync(int fd)
+{
+	if (fail_fsync) {
+		errno = fail_fsync;
+		return -1;
+	}
+	return __real_fsync(fd);
+}
+
+int __wrap_openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_list ap;
+
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (fail_openat && (flags & O_CREAT)) {
+		errno = fail_openat;
+		return -1;
+	}
+	return __real_openat(dirfd, path, flags, mode);
+}
 
 static int open_test_dir(void **state)
 {
@@ -191,6 +242,48 @@ static void test_replace_readonly_dir(void **state)
 	close(dfd);
 }
 
+struct inject_case {
+	const char *label;
+	int *flag;
+	int err;
+	const char *stage;
+};
+
+static const struct inject_case inject_cases[] = {
+	{ "ENOSPC while writing", &fail_write, ENOSPC, "write" },
+	{ "EIO on fsync", &fail_fsync, EIO, "fsync" },
+	{ "EACCES creating the temporary file", &fail_openat, EACCES, "create" },
+	{ "EROFS creating the temporary file", &fail_openat, EROFS, "create" },
+};
+
+/* Each injected failure: the error and stage reported, original intact, no leftovers. */
+static void test_injected_failures(void **state)
+{
+	struct tu_dir *d = *state;
+
+	for (size_t i = 0; i < sizeof(inject_cases) / sizeof(inject_cases[0]); i++) {
+		const struct inject_case *tc = &inject_cases[i];
+		struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1,
+						 .backup = "f.old" };
+		const char *stage = NULL;
+		char *path = tu_write(d->path, "f", "original\n", 0644), *text;
+		int dfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+		print_message("case: %s\n", tc->label);
+		*tc->flag = tc->err;
+		r = pfj_replace_at(dfd, "f", "new contents\n", 13, &opts, &stage);
+		*tc->flag = 0;
+		assert_int_equal(r, -tc->err);
+		assert_string_equal(stage, tc->stage);
+		text = tu_read(path, NULL);
+		assert_string_equal(text, "original\n");
+		free(text);
+		assert_int_equal(count_entries(d->path), 1);	/* no temp file, no backup */
+		free(path);
+		close(dfd);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +293,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_creates, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_symlink_target, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_readonly_dir, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_injected_failures, tu_dir_setup, tu_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);

@@ -1,0 +1,1200 @@
+/*
+ * jail.c - fill Postfix's queue directory with what chrooted daemons need.
+ *
+ * Three steps.  Plan: from the jail profile (data), pfjail.conf and
+ * Postfix's own settings, list every directory, file, symlink and device
+ * node the jail should hold - LINUX2's files, Debian's extras (CA paths with
+ * their hash links, etc/passwd when local_recipient_maps reads passwd
+ * directly, device nodes, extra files, libgcc_s), and exactly the NSS
+ * modules nsswitch.conf names for the databases Postfix looks up, with
+ * their DT_NEEDED closure found the way the dynamic linker finds it.
+ * Apply: walk the jail only through jailfs (root-owned directories, one
+ * O_NOFOLLOW component at a time) and replace what differs with
+ * safefile's temp + fsync + renameat, so a running daemon never reads a
+ * partial file and a planted link is replaced, never followed.  Record:
+ * write the manifest (what was placed, with SHA-256 and the source's
+ * identity) and remove what an earlier build placed but the plan no longer
+ * wants.  Nothing is written when nothing differs.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cahash.h"
+#include "elfdeps.h"
+#include "image.h"
+#include "jail.h"
+#include "jailfs.h"
+#include "log.h"
+#include "manifest.h"
+#include "nss.h"
+#include "profile.h"
+#include "safefile.h"
+
+#define JAIL_FILE_MAX (256u << 20)
+
+/* One thing the jail should hold. */
+struct item {
+	char *path;		/* relative to the jail root */
+	char type;		/* PFJ_MF_* */
+	mode_t mode;
+	char *source;		/* host path as the image sees it; NULL when generated */
+	struct pfj_buf content;	/* file contents (read from source, or generated) */
+	struct stat src_st;	/* identity of the source */
+	char *target;		/* symlinks */
+	dev_t rdev;		/* devices */
+	int loaded;		/* content holds the bytes */
+};
+
+struct plan {
+	struct item *it;
+	size_t n, cap;
+	struct pfj_strv missing;	/* host files that do not exist (reported) */
+	struct pfj_strv notes;		/* warnings about the plan */
+};
+
+enum outcome { SAME, CREATED, UPDATED };
+
+struct result {
+	struct pfj_strv created, updated, removed;
+	size_t unchanged;
+};
+
+/* ---- the plan ----------------------------------------------------------- */
+
+static struct item *plan_find(struct plan *p, const char *path)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->it[i].path, path) == 0)
+			return &p->it[i];
+	return NULL;
+}
+
+/* plan_new - append an item for path (which must not be planned yet) */
+static struct item *plan_new(struct plan *p, const char *path, char type, mode_t mode)
+{
+	struct item *it;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct item *v = realloc(p->it, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		p->it = v;
+		p->cap = cap;
+	}
+	it = &p->it[p->n];
+	memset(it, 0, sizeof(*it));
+	if (!(it->path = strdup(path)))
+		return NULL;
+	it->type = type;
+	it->mode = mode;
+	p->n++;
+	return it;
+}
+
+/* plan_dirs - every ancestor directory of rel (and rel itself when is_dir) */
+static int plan_dirs(struct plan *p, const char *rel, int is_dir)
+{
+	char buf[4096];
+	size_t len = strlen(rel);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, rel, len + 1);
+	for (char *c = buf; ; c++) {
+		if (*c == '/' || (*c == '\0' && is_dir)) {
+			char save = *c;
+			struct item *it;
+
+			*c = '\0';
+			it = plan_find(p, buf);
+			if (it && it->type != PFJ_MF_DIR)
+				return -EEXIST;
+			if (!it && !plan_new(p, buf, PFJ_MF_DIR, 0755))
+				return -ENOMEM;
+			*c = save;
+		}
+		if (*c == '\0')
+			break;
+	}
+	return 0;
+}
+
+/* rel_of - the jail-relative form of an absolute host path */
+static const char *rel_of(const char *abs)
+{
+	while (*abs == '/')
+		abs++;
+	return abs;
+}
+
+/*
+ * plan_copy - copy host file `source` (as the image sees it) to jail path
+ * `dest`.  Only the source's identity is taken now; its bytes are read when
+ * they are needed (load, or later by item_load), so that a rebuild with
+ * nothing changed reads no file contents at all.  Returns 0, -ENOENT when
+ * the source does not exist, or -errno.
+ */
+static int plan_copy(struct plan *p, const char *root, const char *dest, const char *source,
+		     int load)
+{
+	struct item *it;
+	int fd, r = 0;
+
+	if (plan_find(p, rel_of(dest)))
+		return 0;	/* already planned (an extra file the profile has too) */
+	fd = pfj_image_open(root, source, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	if ((r = plan_dirs(p, rel_of(dest), 0)) < 0 ||
+	    !(it = plan_new(p, rel_of(dest), PFJ_MF_FILE, 0644))) {
+		close(fd);
+		return r < 0 ? r : -ENOMEM;
+	}
+	if (fstat(fd, &it->src_st) < 0) {
+		r = -errno;
+	} else if (!S_ISREG(it->src_st.st_mode)) {
+		r = -EINVAL;
+	} else {
+		it->mode = it->src_st.st_mode & 0755;
+		if (!(it->source = strdup(source)))
+			r = -ENOMEM;
+		else if (load && (r = pfj_image_read_fd(fd, JAIL_FILE_MAX, &it->content)) == 0)
+			it->loaded = 1;
+	}
+	close(fd);
+	if (r < 0) {
+		/* leave no half-planned file behind */
+		free(it->path);
+		free(it->source);
+		pfj_buf_free(&it->content);
+		p->n--;
+	}
+	return r;
+}
+
+/* item_load - read a planned file's bytes from its source, once */
+static int item_load(const char *root, struct item *it, char *why, size_t why_size)
+{
+	int fd, r;
+
+	if (it->loaded)
+		return 0;
+	fd = pfj_image_open(root, it->source, O_RDONLY);
+	if (fd < 0) {
+		snprintf(why, why_size, "%s: %s", it->source, strerror(-fd));
+		return -1;
+	}
+	/* the source may have been replaced since the plan: describe what is read */
+	if (fstat(fd, &it->src_st) < 0 || !S_ISREG(it->src_st.st_mode)) {
+		snprintf(why, why_size, "%s: no longer a regular file", it->source);
+		close(fd);
+		return -1;
+	}
+	it->mode = it->src_st.st_mode & 0755;
+	pfj_buf_free(&it->content);
+	r = pfj_image_read_fd(fd, JAIL_FILE_MAX, &it->content);
+	close(fd);
+	if (r < 0) {
+		snprintf(why, why_size, "%s: %s", it->source, strerror(-r));
+		return -1;
+	}
+	it->loaded = 1;
+	return 0;
+}
+
+/* source_unchanged - does the old manifest record this very source? */
+static int source_unchanged(const struct item *it, const struct pfj_mf_entry *old)
+{
+	return it->source && old && old->type == PFJ_MF_FILE && old->source &&
+	       strcmp(old->source, it->source) == 0 &&
+	       old->src_dev == (unsigned long long)it->src_st.st_dev &&
+	       old->src_ino == (unsigned long long)it->src_st.st_ino &&
+	       old->src_size == (unsigned long long)it->src_st.st_size &&
+	       old->size == (unsigned long long)it->src_st.st_size &&
+	       old->src_mtime_sec == it->src_st.st_mtim.tv_sec &&
+	       old->src_mtime_nsec == it->src_st.st_mtim.tv_nsec;
+}
+
+/* plan_profile_files - the profile's files: first existing candidate wins */
+static int plan_profile_files(struct plan *p, const struct pfj_profile *prof,
+			      const char *root, char *why, size_t why_size)
+{
+	for (size_t i = 0; i < prof->n_files; i++) {
+		const struct pfj_profile_file *f = &prof->files[i];
+		int r = -ENOENT;
+
+		for (size_t c = 0; c < f->candidates.n && r == -ENOENT; c++)
+			r = plan_copy(p, root, f->path, f->candidates.v[c], 0);
+		if (r == -ENOENT) {
+			if (f->required) {
+				snprintf(why, why_size, "%s:%u: cannot find %s (tried %zu places)%s",
+					 prof->source, f->line, f->path, f->candidates.n,
+					 strcmp(f->path, "/etc/localtime") == 0 ?
+					 ": cannot find localtime" : "");
+				return -1;
+			}
+			if (!f->quiet)
+				pfj_strv_add(&p->missing, f->path);
+			continue;
+		}
+		if (r < 0) {
+			snprintf(why, why_size, "%s: %s", f->path, strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* passwd_wanted - Debian's rule: unix:passwd.byname read directly, not via proxy: */
+static int passwd_wanted(const char *setting, const char *local_recipient_maps)
+{
+	const char *s;
+
+	if (strcmp(setting, "always") == 0)
+		return 1;
+	if (strcmp(setting, "never") == 0)
+		return 0;
+	for (s = local_recipient_maps; (s = strstr(s, "unix:passwd.byname")); s++) {
+		if (s - local_recipient_maps >= 6 && memcmp(s - 6, "proxy:", 6) == 0)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/* plan_passwd - etc/passwd with every password field replaced by "x" */
+static int plan_passwd(struct plan *p, const char *root, char *why, size_t why_size)
+{
+	struct pfj_buf in = { 0 };
+	struct item *it = NULL;
+	int fd, r;
+	char *line, *save = NULL;
+
+	fd = pfj_image_open(root, "/etc/passwd", O_RDONLY);
+	if (fd < 0) {
+		snprintf(why, why_size, "/etc/passwd: %s", strerror(-fd));
+		return -1;
+	}
+	r = pfj_image_read_fd(fd, 64u << 20, &in);
+	if (r == 0 && (r = plan_dirs(p, "etc/passwd", 0)) == 0) {
+		it = plan_find(p, "etc/passwd");
+		if (!it && !(it = plan_new(p, "etc/passwd", PFJ_MF_FILE, 0644)))
+			r = -ENOMEM;
+	}
+	if (r == 0 && fstat(fd, &it->src_st) < 0)
+		r = -errno;
+	close(fd);
+	if (r < 0 || !it) {
+		r = r < 0 ? r : -ENOMEM;
+		snprintf(why, why_size, "/etc/passwd: %s", strerror(-r));
+		pfj_buf_free(&in);
+		return -1;
+	}
+	pfj_buf_free(&it->content);
+	for (line = in.data ? strtok_r(in.data, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2)
+			continue;	/* not a passwd line */
+		pfj_buf_add(&it->content, line, (size_t)(c1 - line));
+		pfj_buf_adds(&it->content, ":x");
+		pfj_buf_adds(&it->content, c2);
+		pfj_buf_adds(&it->content, "\n");
+	}
+	it->loaded = 1;
+	it->mode = 0644;
+	free(it->source);
+	it->source = NULL;	/* generated: compared by content, not source identity */
+	pfj_buf_free(&in);
+	return 0;
+}
+
+/* plan_ca_dir - a CA directory with the hash links openssl rehash would make */
+static int plan_ca_dir(struct plan *p, const char *root, const char *dir,
+		       char *why, size_t why_size)
+{
+	struct pfj_ca_input *in = NULL;
+	struct pfj_ca_result res = { 0 };
+	struct pfj_strv names = { 0 };
+	size_t n = 0, first;
+	char *rd = pfj_root_path(root, dir);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (!rd || !(d = opendir(rd))) {
+		free(rd);
+		pfj_strv_add(&p->missing, dir);
+		return 0;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && !pfj_ca_is_hash_name(de->d_name))
+			pfj_strv_add(&names, de->d_name);
+	closedir(d);
+	free(rd);
+	if ((r = plan_dirs(p, rel_of(dir), 1)) < 0)
+		goto out;
+	first = p->n;
+	for (size_t i = 0; i < names.n; i++) {
+		char *src = pfj_asprintf("%s/%s", dir, names.v[i]);
+		int c;
+
+		if (!src) {
+			r = -ENOMEM;
+			goto out;
+		}
+		c = plan_copy(p, root, src, src, 1);	/* rehash needs the bytes */
+		free(src);
+		if (c == -EINVAL || c == -ENOENT || c == -EISDIR)
+			continue;	/* not a regular file: nothing openssl would link */
+		if (c < 0) {
+			r = c;
+			goto out;
+		}
+	}
+	n = p->n - first;
+	if (!(in = calloc(n + 1, sizeof(*in)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = &p->it[first + i];
+
+		in[i].name = strrchr(it->path, '/') + 1;
+		in[i].data = it->content.data ? it->content.data : "";
+		in[i].len = it->content.len;
+	}
+	if (pfj_ca_rehash(in, n, &res, why, why_size) < 0) {
+		free(in);
+		pfj_strv_free(&names);
+		return -1;
+	}
+	for (size_t i = 0; i < res.warnings.n; i++) {
+		char *w = pfj_asprintf("%s/%s", dir, res.warnings.v[i]);
+
+		if (w)
+			pfj_strv_add(&p->notes, w);
+		free(w);
+	}
+	for (size_t i = 0; i < res.n; i++) {
+		char *path = pfj_asprintf("%s/%s", rel_of(dir), res.links[i].link);
+		struct item *it = path && !plan_find(p, path) ?
+			plan_new(p, path, PFJ_MF_SYMLINK, 0777) : NULL;
+
+		free(path);
+		if (it && !(it->target = strdup(res.links[i].target)))
+			it = NULL;
+		if (!it) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	pfj_ca_result_free(&res);
+out:
+	free(in);
+	pfj_strv_free(&names);
+	if (r < 0) {
+		snprintf(why, why_size, "%s: %s", dir, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * glibc_version - of the image's libc: the running library's own answer on
+ * the host, else the "release version X.Y" banner inside the image's
+ * libc.so.6.  NULL when it cannot be told.
+ */
+static const char *glibc_version(const struct pfj_ldpath *lp, char *buf, size_t size)
+{
+	static const char banner[] = "release version ";
+	struct pfj_buf data = { 0 };
+	char *libc = NULL;
+	const char *v = NULL;
+	int fd;
+
+	if (!lp->root)
+		return gnu_get_libc_version();
+	if (pfj_ldpath_find(lp, "libc.so.6", NULL, NULL, &libc) < 0)
+		return NULL;
+	fd = pfj_image_open(lp->root, libc, O_RDONLY);
+	free(libc);
+	if (fd < 0)
+		return NULL;
+	if (pfj_image_read_fd(fd, 64u << 20, &data) == 0 && data.len) {
+		const char *hit = memmem(data.data, data.len, banner, sizeof(banner) - 1);
+
+		if (hit) {
+			size_t n = strspn(hit + sizeof(banner) - 1, "0123456789.");
+
+			if (n && n < size) {
+				memcpy(buf, hit + sizeof(banner) - 1, n);
+				buf[n] = '\0';
+				v = buf;
+			}
+		}
+	}
+	close(fd);
+	pfj_buf_free(&data);
+	return v;
+}
+
+/*
+ * plan_libraries - the NSS modules nsswitch.conf names for the profile's
+ * databases, the profile's run-time libraries, and their DT_NEEDED
+ * closure.  libc.so.6 and the dynamic loader are mapped into every daemon
+ * before chroot, so they (and what they need) are not copied.
+ */
+static int plan_libraries(struct plan *p, const struct pfj_profile *prof,
+			  const char *root, char *why, size_t why_size)
+{
+	struct pfj_nsswitch ns = { 0 };
+	struct pfj_strv sonames = { 0 }, paths = { 0 }, closure = { 0 }, skip = { 0 };
+	struct pfj_ldpath lp = { 0 };
+	struct pfj_buf text = { 0 };
+	int builtin, r = -1, fd;
+
+	fd = pfj_image_open(root, "/etc/nsswitch.conf", O_RDONLY);
+	if (fd >= 0) {
+		struct pfj_parse_error perr;
+		int rr = pfj_image_read_fd(fd, 1u << 20, &text);
+
+		close(fd);
+		if (rr < 0) {
+			snprintf(why, why_size, "/etc/nsswitch.conf: %s", strerror(-rr));
+			goto out;
+		}
+		if (pfj_nsswitch_parse(text.data ? text.data : "", text.len, &ns, &perr) < 0) {
+			snprintf(why, why_size, "/etc/nsswitch.conf:%u: %s", perr.line, perr.reason);
+			goto out;
+		}
+	}
+	if (pfj_ldpath_init(&lp, root, 0, 0, why, why_size) < 0)
+		goto out;
+	{
+		char vbuf[32];
+		const char *ver = glibc_version(&lp, vbuf, sizeof(vbuf));
+
+		if (!ver) {
+			snprintf(why, why_size, "cannot tell the glibc version of %s",
+				 root ? root : "/");
+			goto out;
+		}
+		builtin = pfj_glibc_has_builtin_files_dns(ver) == 1;
+	}
+	if (pfj_nss_modules(fd >= 0 ? &ns : NULL, (const char *const *)prof->nss_databases.v,
+			    prof->nss_databases.n, builtin, &sonames) < 0)
+		goto nomem;
+	for (size_t i = 0; i < prof->libraries.n; i++)
+		if (!pfj_strv_contains(&sonames, prof->libraries.v[i]) &&
+		    pfj_strv_add(&sonames, prof->libraries.v[i]) < 0)
+			goto nomem;
+	for (size_t i = 0; i < sonames.n; i++) {
+		char *path = NULL;
+		int f = pfj_ldpath_find(&lp, sonames.v[i], NULL, NULL, &path);
+
+		if (f == -ENOENT) {
+			/* glibc skips a module it cannot load; so does the jail */
+			char *note = pfj_asprintf("%s (named by /etc/nsswitch.conf or the profile) is not installed; glibc skips it, so does the jail",
+						  sonames.v[i]);
+			if (note)
+				pfj_strv_add(&p->notes, note);
+			free(note);
+			continue;
+		}
+		if (f < 0) {
+			snprintf(why, why_size, "%s: %s", sonames.v[i], strerror(-f));
+			goto out;
+		}
+		if (pfj_strv_add(&paths, path) < 0) {
+			free(path);
+			goto nomem;
+		}
+		free(path);
+	}
+	{
+		/* libc and what it needs are mapped into every daemon already */
+		struct pfj_strv libc_closure = { 0 };
+		char *libc = NULL;
+		const char *start[1];
+
+		if (pfj_ldpath_find(&lp, "libc.so.6", NULL, NULL, &libc) == 0) {
+			start[0] = libc;
+			if (pfj_ld_closure(&lp, start, 1, NULL, &libc_closure, why, why_size) < 0) {
+				free(libc);
+				pfj_strv_free(&libc_closure);
+				goto out;
+			}
+			free(libc);
+		}
+		for (size_t i = 0; i < libc_closure.n; i++) {
+			const char *base = strrchr(libc_closure.v[i], '/');
+
+			if (pfj_strv_add(&skip, base ? base + 1 : libc_closure.v[i]) < 0) {
+				pfj_strv_free(&libc_closure);
+				goto nomem;
+			}
+		}
+		pfj_strv_free(&libc_closure);
+	}
+	if (paths.n && pfj_ld_closure(&lp, (const char *const *)paths.v, paths.n, &skip,
+				      &closure, why, why_size) < 0)
+		goto out;
+	for (size_t i = 0; i < closure.n; i++) {
+		int c = plan_copy(p, root, closure.v[i], closure.v[i], 0);
+
+		if (c < 0) {
+			snprintf(why, why_size, "%s: %s", closure.v[i], strerror(-c));
+			goto out;
+		}
+	}
+	r = 0;
+	goto out;
+nomem:
+	snprintf(why, why_size, "out of memory");
+out:
+	pfj_nsswitch_free(&ns);
+	pfj_strv_free(&sonames);
+	pfj_strv_free(&paths);
+	pfj_strv_free(&closure);
+	pfj_strv_free(&skip);
+	pfj_ldpath_free(&lp);
+	pfj_buf_free(&text);
+	return r;
+}
+
+static void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->it[i].path);
+		free(p->it[i].source);
+		free(p->it[i].target);
+		pfj_buf_free(&p->it[i].content);
+	}
+	free(p->it);
+	pfj_strv_free(&p->missing);
+	pfj_strv_free(&p->notes);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- applying it -------------------------------------------------------- */
+
+/* split - "a/b/c" into dir "a/b" and base "c" (dir "" for top level) */
+static void split(const char *path, char *dir, size_t size, const char **base)
+{
+	const char *sl = strrchr(path, '/');
+
+	if (!sl) {
+		dir[0] = '\0';
+		*base = path;
+		return;
+	}
+	snprintf(dir, size, "%.*s", (int)(sl - path), path);
+	*base = sl + 1;
+}
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* file_same - does the jail file already hold exactly this item? */
+static int file_same(const char *root, int dfd, const char *base, struct item *it,
+		     const struct stat *st, const struct pfj_mf_entry *old,
+		     char *why, size_t why_size)
+{
+	struct pfj_buf cur = { 0 };
+	int fd, same;
+
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || st->st_uid != 0 ||
+	    st->st_gid != 0 || (st->st_mode & 07777) != it->mode)
+		return 0;
+	/* Quick check, as rsync does: the manifest says this file was copied
+	 * from this very source (same identity, size and mtime), and the jail
+	 * copy still has that size and mtime.  Only root can write here. */
+	if (source_unchanged(it, old) && (unsigned long long)st->st_size == old->size &&
+	    same_time(&st->st_mtim, &it->src_st.st_mtim))
+		return 1;
+	if (!it->loaded && item_load(root, it, why, why_size) < 0)
+		return -1;
+	if ((size_t)st->st_size != it->content.len)
+		return 0;
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return 0;
+	same = pfj_read_fd(fd, it->content.len, &cur) == 0 && cur.len == it->content.len &&
+	       (cur.len == 0 || memcmp(cur.data, it->content.data, cur.len) == 0);
+	close(fd);
+	pfj_buf_free(&cur);
+	/* same bytes but another mtime: rewrite, so the quick check holds next time */
+	if (same && it->source && !same_time(&st->st_mtim, &it->src_st.st_mtim))
+		return 0;
+	return same;
+}
+
+/* apply_item - make the jail entry match the item; *out says what happened */
+static int apply_item(const char *root, int rootfd, struct item *it,
+		      const struct pfj_manifest *old, int dry_run, enum outcome *out,
+		      char *why, size_t why_size)
+{
+	char dir[4096];
+	const char *base;
+	struct stat st;
+	int dfd, exists, r = 0;
+
+	*out = SAME;
+	if (it->type == PFJ_MF_DIR) {
+		exists = fstatat(rootfd, it->path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		if (dry_run && !exists) {
+			*out = CREATED;
+			return 0;
+		}
+		dfd = pfj_jail_open_dir(rootfd, it->path, it->mode, !dry_run, why, why_size);
+		if (dfd < 0)
+			return -1;
+		close(dfd);
+		*out = exists ? SAME : CREATED;
+		return 0;
+	}
+	split(it->path, dir, sizeof(dir), &base);
+	dfd = dir[0] ? pfj_jail_open_dir(rootfd, dir, 0755, 0, why, why_size) : dup(rootfd);
+	if (dfd < 0) {
+		if (dry_run && fstatat(rootfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
+			*out = CREATED;
+			return 0;
+		}
+		return -1;
+	}
+	exists = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
+		snprintf(why, why_size, "%s: is a directory where pfjail places a %s; remove it",
+			 it->path, it->type == PFJ_MF_FILE ? "file" : "link or device");
+		close(dfd);
+		return -1;
+	}
+	switch (it->type) {
+	case PFJ_MF_FILE:
+		if (exists) {
+			int same = file_same(root, dfd, base, it, &st,
+					     pfj_manifest_find(old, it->path), why, why_size);
+
+			if (same < 0) {
+				r = -1;
+				break;
+			}
+			if (same)
+				break;
+		}
+		*out = exists ? UPDATED : CREATED;
+		if (!dry_run && !it->loaded && item_load(root, it, why, why_size) < 0) {
+			r = -1;
+			break;
+		}
+		if (!dry_run) {
+			struct pfj_replace_opts opts = {
+				.mode = it->mode, .uid = 0, .gid = 0,
+				.mtime = it->source ? &it->src_st.st_mtim : NULL,
+			};
+			const char *stage;
+
+			r = pfj_replace_at(dfd, base, it->content.data ? it->content.data : "",
+					   it->content.len, &opts, &stage);
+			if (r < 0)
+				snprintf(why, why_size, "%s: cannot write (%s): %s", it->path,
+					 stage, strerror(-r));
+			/* the written bytes are the new mtime's: record the source as read */
+		}
+		break;
+	case PFJ_MF_SYMLINK: {
+		char cur[4096];
+		ssize_t n = exists && S_ISLNK(st.st_mode) ?
+			readlinkat(dfd, base, cur, sizeof(cur) - 1) : -1;
+
+		if (n >= 0) {
+			cur[n] = '\0';
+			if (strcmp(cur, it->target) == 0 && st.st_uid == 0)
+				break;
+		}
+		*out = exists ? UPDATED : CREATED;
+		if (!dry_run && (r = pfj_symlink_replace_at(dfd, base, it->target)) < 0)
+			snprintf(why, why_size, "%s: cannot create symlink: %s", it->path, strerror(-r));
+		break;
+	}
+	case PFJ_MF_CHARDEV:
+		if (exists && S_ISCHR(st.st_mode) && st.st_rdev == it->rdev &&
+		    (st.st_mode & 07777) == it->mode && st.st_uid == 0 && st.st_gid == 0 &&
+		    st.st_nlink == 1)
+			break;
+		*out = exists ? UPDATED : CREATED;
+		if (!dry_run && (r = pfj_mknod_replace_at(dfd, base, it->mode, it->rdev)) < 0)
+			snprintf(why, why_size, "%s: cannot create device node: %s", it->path,
+				 strerror(-r));
+		break;
+	}
+	close(dfd);
+	return r < 0 ? -1 : 0;
+}
+
+/* prune - remove what the old manifest lists and the plan no longer wants */
+static int prune(int rootfd, const struct pfj_manifest *old, struct plan *p,
+		 int dry_run, struct result *res, char *why, size_t why_size)
+{
+	/* reverse path order: a directory's contents come before it */
+	for (size_t k = old->n; k-- > 0; ) {
+		const struct pfj_mf_entry *e = &old->ent[k];
+		char dir[4096];
+		const char *base;
+		struct stat st;
+		int dfd, match;
+
+		if (plan_find(p, e->path))
+			continue;
+		split(e->path, dir, sizeof(dir), &base);
+		dfd = dir[0] ? pfj_jail_open_dir(rootfd, dir, 0755, 0, why, why_size) : dup(rootfd);
+		if (dfd < 0) {
+			if (errno == ENOENT || fstatat(rootfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;	/* gone already */
+			return -1;
+		}
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			close(dfd);
+			continue;
+		}
+		/* only remove what is still the kind of thing pfjail put there */
+		match = (e->type == PFJ_MF_FILE && S_ISREG(st.st_mode)) ||
+			(e->type == PFJ_MF_SYMLINK && S_ISLNK(st.st_mode)) ||
+			(e->type == PFJ_MF_CHARDEV && S_ISCHR(st.st_mode)) ||
+			(e->type == PFJ_MF_DIR && S_ISDIR(st.st_mode));
+		if (match && !dry_run &&
+		    unlinkat(dfd, base, e->type == PFJ_MF_DIR ? AT_REMOVEDIR : 0) < 0) {
+			if (e->type == PFJ_MF_DIR && (errno == ENOTEMPTY || errno == EEXIST)) {
+				close(dfd);
+				continue;	/* something else lives there now: keep it */
+			}
+			snprintf(why, why_size, "%s: cannot remove: %s", e->path, strerror(errno));
+			close(dfd);
+			return -1;
+		}
+		if (match)
+			pfj_strv_add(&res->removed, e->path);
+		close(dfd);
+	}
+	return 0;
+}
+
+/* ---- the manifest --------------------------------------------------------- */
+
+/* escape_name - "/etc/postfix" -> "etc-postfix" (systemd-escape style) */
+static char *escape_name(const char *path)
+{
+	struct pfj_buf b = { 0 };
+
+	while (*path == '/')
+		path++;
+	for (const char *c = path; *c; c++) {
+		if (*c == '/') {
+			while (c[1] == '/')
+				c++;
+			if (c[1])
+				pfj_buf_adds(&b, "-");
+		} else if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			   (*c >= '0' && *c <= '9') || *c == '_' || (*c == '.' && c != path)) {
+			pfj_buf_add(&b, c, 1);
+		} else {
+			pfj_buf_printf(&b, "\\x%02x", (unsigned char)*c);
+		}
+	}
+	if (!b.len)
+		pfj_buf_adds(&b, "-");
+	return b.data;
+}
+
+/* state_location - state directory (inside ROOT) and this instance's file name */
+static int state_location(const struct pfj_ctx *ctx, const char *suffix, char **dir, char **base)
+{
+	char *name = escape_name(ctx->cli->config_dir);
+
+	*dir = pfj_root_path(ctx->cli->root, ctx->conf->state_dir);
+	*base = name ? pfj_asprintf("%s.%s", name, suffix) : NULL;
+	free(name);
+	if (!*dir || !*base) {
+		free(*dir);
+		free(*base);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix)
+{
+	char *dir, *base, *path;
+
+	if (state_location(ctx, suffix, &dir, &base) < 0)
+		return NULL;
+	path = pfj_asprintf("%s/%s", dir, base);
+	free(dir);
+	free(base);
+	return path;
+}
+
+char *pfj_manifest_path(const struct pfj_ctx *ctx)
+{
+	return pfj_state_path(ctx, "manifest");
+}
+
+/* load_old - the previous build's manifest, or an empty one */
+static void load_old(const char *path, struct pfj_manifest *old)
+{
+	struct pfj_buf text = { 0 };
+	struct pfj_parse_error perr;
+	int r;
+
+	memset(old, 0, sizeof(*old));
+	r = pfj_read_file(path, 64u << 20, &text);
+	if (r == 0 && pfj_manifest_parse(text.data ? text.data : "", text.len, old, &perr) < 0) {
+		pfj_warn("%s:%u: %s; ignoring the old manifest (nothing will be pruned)",
+			 path, perr.line, perr.reason);
+		memset(old, 0, sizeof(*old));
+	} else if (r < 0 && r != -ENOENT) {
+		pfj_warn("%s: %s; ignoring the old manifest", path, strerror(-r));
+	}
+	pfj_buf_free(&text);
+}
+
+/* entry_for - the manifest record of a planned item */
+static int entry_for(const char *root, struct item *it, const struct pfj_mf_entry *old,
+		     struct pfj_mf_entry *e, char *why, size_t why_size)
+{
+	memset(e, 0, sizeof(*e));
+	e->path = it->path;
+	e->type = it->type;
+	e->mode = (unsigned)it->mode;
+	if (it->type == PFJ_MF_FILE) {
+		if (!it->loaded && source_unchanged(it, old)) {
+			/* the old record describes these very bytes */
+			memcpy(e->sha256, old->sha256, sizeof(e->sha256));
+			e->size = old->size;
+		} else {
+			if (!it->loaded && item_load(root, it, why, why_size) < 0)
+				return -1;
+			e->size = it->content.len;
+			if (pfj_sha256_buf(it->content.data ? it->content.data : "",
+					   it->content.len, e->sha256) < 0) {
+				snprintf(why, why_size, "%s: SHA-256 failed", it->path);
+				return -1;
+			}
+		}
+		if (it->source) {
+			e->source = it->source;
+			e->src_dev = it->src_st.st_dev;
+			e->src_ino = it->src_st.st_ino;
+			e->src_size = (unsigned long long)it->src_st.st_size;
+			e->src_mtime_sec = it->src_st.st_mtim.tv_sec;
+			e->src_mtime_nsec = it->src_st.st_mtim.tv_nsec;
+		}
+	} else if (it->type == PFJ_MF_SYMLINK) {
+		e->target = it->target;
+	} else if (it->type == PFJ_MF_CHARDEV) {
+		e->rdev = it->rdev;
+	}
+	return 0;
+}
+
+/* write_manifest - atomically, and only when it differs from the old one */
+static int write_manifest(const char *path, struct plan *p, const struct pfj_ctx *ctx,
+			  const char *jail_root, const struct pfj_build_state *bs,
+			  const struct pfj_manifest *old, int *written, char *why, size_t why_size)
+{
+	struct pfj_manifest m = { .version = PFJ_MF_VERSION };
+	struct pfj_buf text = { 0 }, cur = { 0 };
+	char *sdir = NULL, *sbase = NULL;
+	int dfd = -1, r = -1;
+
+	*written = 0;
+	m.jail_root = (char *)jail_root;
+	m.profile = ctx->conf->jail_profile;
+	m.config_dir = (char *)ctx->cli->config_dir;
+	m.created = old->created ? old->created : (long long)time(NULL);
+	for (size_t i = 0; i < bs->chroot.n; i++)
+		if (pfj_strv_add(&m.chroot, bs->chroot.v[i]) < 0)
+			goto out;
+	for (size_t i = 0; i < p->n; i++) {
+		struct pfj_mf_entry e;
+
+		if (entry_for(ctx->cli->root, &p->it[i], pfj_manifest_find(old, p->it[i].path),
+			      &e, why, why_size) < 0)
+			goto out;
+		if (pfj_manifest_add(&m, &e) < 0) {
+			snprintf(why, why_size, "%s: cannot record %s in the manifest", path,
+				 p->it[i].path);
+			goto out;
+		}
+	}
+	if (pfj_manifest_sort(&m) < 0 || pfj_manifest_format(&m, &text) < 0) {
+		snprintf(why, why_size, "%s: cannot format the manifest", path);
+		goto out;
+	}
+	if (pfj_read_file(path, 64u << 20, &cur) == 0 && cur.len == text.len &&
+	    memcmp(cur.data, text.data, text.len) == 0) {
+		r = 0;
+		goto out;
+	}
+	if (state_location(ctx, "manifest", &sdir, &sbase) < 0) {
+		snprintf(why, why_size, "out of memory");
+		goto out;
+	}
+	if ((dfd = pfj_state_dir_open(sdir, why, why_size)) < 0)
+		goto out;
+	{
+		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
+		const char *stage;
+		int w = pfj_replace_at(dfd, sbase, text.data, text.len, &opts, &stage);
+
+		if (w < 0) {
+			snprintf(why, why_size, "%s: cannot write (%s): %s", path, stage, strerror(-w));
+			goto out;
+		}
+	}
+	*written = 1;
+	r = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(sdir);
+	free(sbase);
+	m.jail_root = m.profile = m.config_dir = NULL;	/* borrowed */
+	pfj_manifest_free(&m);
+	pfj_buf_free(&text);
+	pfj_buf_free(&cur);
+	return r;
+}
+
+/* ---- the step ------------------------------------------------------------- */
+
+static void report_list(struct pfj_json *j, const char *key, const struct pfj_strv *sv)
+{
+	pfj_json_arr_begin(j, key);
+	for (size_t i = 0; i < sv->n; i++)
+		pfj_json_str(j, NULL, sv->v[i]);
+	pfj_json_arr_end(j);
+}
+
+int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
+		   struct pfj_json *json, int *changes)
+{
+	const struct pfj_conf *conf = ctx->conf;
+	const char *root = ctx->cli->root;
+	struct pfj_profile prof = { 0 };
+	struct plan p = { 0 };
+	struct pfj_manifest old = { 0 };
+	struct result res = { 0 };
+	char *const *set = bs->settings;
+	char *qdir = NULL, *mpath = NULL, why[2048] = "";
+	int rootfd = -1, status = PFJ_EXIT_ERROR, mwritten = 0, applying = 0;
+
+	*changes = 0;
+	if (set[PFJ_BS_QUEUE_DIRECTORY][0] != '/') {
+		snprintf(why, sizeof(why), "queue_directory = \"%s\" is not an absolute path",
+			 set[PFJ_BS_QUEUE_DIRECTORY]);
+		goto fail;
+	}
+	if (!(qdir = pfj_root_path(root, set[PFJ_BS_QUEUE_DIRECTORY])) || !(mpath = pfj_manifest_path(ctx))) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	if (pfj_profile_load(conf->jail_profile_dir, conf->jail_profile, &prof, why, sizeof(why)) < 0)
+		goto fail;
+
+	/* plan */
+	for (size_t i = 0; i < prof.directories.n; i++)
+		if (plan_dirs(&p, rel_of(prof.directories.v[i]), 1) < 0)
+			goto nomem;
+	for (size_t i = 0; i < prof.host_directories.n; i++) {
+		int hfd = pfj_image_open(root, prof.host_directories.v[i], O_PATH | O_DIRECTORY);
+
+		if (hfd >= 0) {
+			close(hfd);
+			if (plan_dirs(&p, rel_of(prof.host_directories.v[i]), 1) < 0)
+				goto nomem;
+		}
+	}
+	if (plan_profile_files(&p, &prof, root, why, sizeof(why)) < 0)
+		goto fail;
+	for (size_t i = 0; i < conf->jail_extra_files.n; i++) {
+		int r = plan_copy(&p, root, conf->jail_extra_files.v[i], conf->jail_extra_files.v[i], 0);
+
+		if (r == -ENOENT)
+			pfj_strv_add(&p.missing, conf->jail_extra_files.v[i]);
+		else if (r < 0) {
+			snprintf(why, sizeof(why), "%s (jail.extra_files): %s",
+				 conf->jail_extra_files.v[i], strerror(-r));
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < prof.n_links; i++) {
+		struct item *it;
+
+		if (plan_dirs(&p, rel_of(prof.links[i].path), 0) < 0)
+			goto nomem;
+		if (!plan_find(&p, rel_of(prof.links[i].path))) {
+			if (!(it = plan_new(&p, rel_of(prof.links[i].path), PFJ_MF_SYMLINK, 0777)) ||
+			    !(it->target = strdup(prof.links[i].target)))
+				goto nomem;
+		}
+	}
+	if (passwd_wanted(conf->jail_passwd, set[PFJ_BS_LOCAL_RECIPIENT_MAPS]) &&
+	    plan_passwd(&p, root, why, sizeof(why)) < 0)
+		goto fail;
+	if (conf->jail_devices) {
+		for (size_t i = 0; i < prof.devices.n; i++) {
+			static const struct { const char *name; unsigned maj, min; } known[] = {
+				{ "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },
+				{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 },
+			};
+			struct item *it;
+			size_t k;
+
+			for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+				if (strcmp(known[k].name, prof.devices.v[i]) == 0)
+					break;
+			if (k == sizeof(known) / sizeof(known[0])) {
+				snprintf(why, sizeof(why), "%s: device %s is not one pfjail places (null, zero, random, urandom)",
+					 prof.source, prof.devices.v[i]);
+				goto fail;
+			}
+			if (plan_dirs(&p, rel_of(prof.devices.v[i]), 0) < 0 ||
+			    !(it = plan_new(&p, rel_of(prof.devices.v[i]), PFJ_MF_CHARDEV, 0666)))
+				goto nomem;
+			it->rdev = makedev(known[k].maj, known[k].min);
+		}
+	}
+	{
+		struct pfj_strv cadirs = { 0 };
+
+		for (size_t i = 0; i < prof.ca_path_parameters.n; i++) {
+			const char *v = NULL;
+
+			if (strcmp(prof.ca_path_parameters.v[i], "smtp_tls_CApath") == 0)
+				v = set[PFJ_BS_SMTP_TLS_CAPATH];
+			else if (strcmp(prof.ca_path_parameters.v[i], "smtpd_tls_CApath") == 0)
+				v = set[PFJ_BS_SMTPD_TLS_CAPATH];
+			else {
+				snprintf(why, sizeof(why), "%s: ca_path_parameters: only smtp_tls_CApath and smtpd_tls_CApath are supported, not %s",
+					 prof.source, prof.ca_path_parameters.v[i]);
+				goto fail;
+			}
+			if (v && v[0] == '/' && !pfj_strv_contains(&cadirs, v))
+				pfj_strv_add(&cadirs, v);
+		}
+		for (size_t i = 0; i < conf->jail_extra_ca_dirs.n; i++)
+			if (!pfj_strv_contains(&cadirs, conf->jail_extra_ca_dirs.v[i]))
+				pfj_strv_add(&cadirs, conf->jail_extra_ca_dirs.v[i]);
+		for (size_t i = 0; i < cadirs.n; i++) {
+			if (plan_ca_dir(&p, root, cadirs.v[i], why, sizeof(why)) < 0) {
+				pfj_strv_free(&cadirs);
+				goto fail;
+			}
+		}
+		pfj_strv_free(&cadirs);
+	}
+	if (plan_libraries(&p, &prof, root, why, sizeof(why)) < 0)
+		goto fail;
+
+	/* apply, in path order so that directories come before their contents */
+	if ((rootfd = pfj_jail_open_root(qdir, why, sizeof(why))) < 0)
+		goto fail;
+	load_old(mpath, &old);
+	applying = !ctx->cli->dry_run;
+	for (size_t i = 0; i < p.n; i++) {
+		enum outcome o;
+
+		if (apply_item(root, rootfd, &p.it[i], &old, ctx->cli->dry_run, &o, why, sizeof(why)) < 0) {
+			char tmp[2048];
+
+			snprintf(tmp, sizeof(tmp), "%s/%s", qdir, why);
+			snprintf(why, sizeof(why), "%s", tmp);
+			goto fail;
+		}
+		if (o == CREATED)
+			pfj_strv_add(&res.created, p.it[i].path);
+		else if (o == UPDATED)
+			pfj_strv_add(&res.updated, p.it[i].path);
+		else
+			res.unchanged++;
+	}
+	if (conf->jail_prune && prune(rootfd, &old, &p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
+		goto fail;
+	if (!ctx->cli->dry_run &&
+	    write_manifest(mpath, &p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, &old, &mwritten, why, sizeof(why)) < 0)
+		goto fail;
+
+	*changes = (int)(res.created.n + res.updated.n + res.removed.n);
+	for (size_t i = 0; i < p.notes.n; i++)
+		pfj_notice("%s", p.notes.v[i]);
+	for (size_t i = 0; i < p.missing.n; i++)
+		pfj_notice("%s: not on this system; not copied into the jail", p.missing.v[i]);
+	if (!json) {
+		const char *how = ctx->cli->dry_run ? " (dry run)" : "";
+
+		for (size_t i = 0; i < res.created.n; i++)
+			printf("%s/%s: created%s\n", qdir, res.created.v[i], how);
+		for (size_t i = 0; i < res.updated.n; i++)
+			printf("%s/%s: updated%s\n", qdir, res.updated.v[i], how);
+		for (size_t i = 0; i < res.removed.n; i++)
+			printf("%s/%s: removed%s\n", qdir, res.removed.v[i], how);
+		fflush(stdout);
+		if (*changes == 0)
+			pfj_info("jail %s: all %zu entries up to date; nothing to change", qdir, p.n);
+		else
+			pfj_info("jail %s: %zu created, %zu updated, %zu removed, %zu unchanged%s",
+				 qdir, res.created.n, res.updated.n, res.removed.n, res.unchanged, how);
+	} else {
+		pfj_json_obj_begin(json, "jail");
+		pfj_json_str(json, "root", qdir);
+		pfj_json_str(json, "profile", prof.source);
+		pfj_json_str(json, "manifest", mpath);
+		pfj_json_bool(json, "manifest_written", mwritten);
+		report_list(json, "created", &res.created);
+		report_list(json, "updated", &res.updated);
+		report_list(json, "removed", &res.removed);
+		pfj_json_int(json, "unchanged", (long long)res.unchanged);
+		report_list(json, "missing", &p.missing);
+		report_list(json, "warnings", &p.notes);
+		pfj_json_obj_end(json);
+	}
+	status = PFJ_EXIT_OK;
+	goto out;
+nomem:
+	snprintf(why, sizeof(why), "out of memory");
+fail:
+	pfj_err("%s%s", why, applying ?
+		"; files already replaced stay (each one whole), run build again after fixing this" :
+		"; nothing changed in the jail");
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	free(qdir);
+	free(mpath);
+	pfj_profile_free(&prof);
+	pfj_manifest_free(&old);
+	plan_free(&p);
+	pfj_strv_free(&res.created);
+	pfj_strv_free(&res.updated);
+	pfj_strv_free(&res.removed);
+	return status;
+}
