@@ -38,12 +38,25 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		   const struct pfj_replace_opts *opts, const char **stage);
 
 /*
- * Atomically make dirfd/name a symlink to target, or a character device
- * (mode, rdev), owned by root: created under a temporary name, then renamed
- * over whatever is there (a planted link is replaced, never followed).
+ * Two-phase replacement, for many files at once: pfj_stage_at writes the
+ * new contents (or makes the symlink or device node) under a temporary
+ * name in dirfd, with owner, mode and mtime set on the descriptor, but
+ * does not fsync; after one pfj_sync_fs for all of them, pfj_commit_at
+ * renames each over its target (a planted link there is replaced, never
+ * followed) and pfj_abort_at removes a temporary that will not be used.
+ * tmp receives the temporary name.  0 or -errno.
  */
-int pfj_symlink_replace_at(int dirfd, const char *name, const char *target);
-int pfj_mknod_replace_at(int dirfd, const char *name, mode_t mode, dev_t rdev);
+int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
+		      const struct pfj_replace_opts *opts, char *tmp, size_t tmp_size,
+		      const char **stage);
+int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
+			 char *tmp, size_t tmp_size);
+int pfj_stage_mknod_at(int dirfd, const char *name, mode_t mode, dev_t rdev,
+		       char *tmp, size_t tmp_size);
+int pfj_commit_at(int dirfd, const char *tmp, const char *name);
+void pfj_abort_at(int dirfd, const char *tmp);
+/* Flush the whole filesystem holding fd (one journal commit for all). */
+int pfj_sync_fs(int fd);
 
 /* Put backup back in place of name (undo of pfj_replace_at). 0 or -errno. */
 int pfj_restore_backup_at(int dirfd, const char *name, const char *backup);

@@ -55,6 +55,7 @@ struct item {
 	char *target;		/* symlinks */
 	dev_t rdev;		/* devices */
 	int loaded;		/* content holds the bytes */
+	int src_fd;		/* source kept open from the plan until loaded, or -1 */
 };
 
 struct plan {
@@ -97,6 +98,7 @@ static struct item *plan_new(struct plan *p, const char *path, char type, mode_t
 	}
 	it = &p->it[p->n];
 	memset(it, 0, sizeof(*it));
+	it->src_fd = -1;
 	if (!(it->path = strdup(path)))
 		return NULL;
 	it->type = type;
@@ -172,12 +174,20 @@ static int plan_copy(struct plan *p, const char *root, const char *dest, const c
 		it->mode = it->src_st.st_mode & 0755;
 		if (!(it->source = strdup(source)))
 			r = -ENOMEM;
-		else if (load && (r = pfj_image_read_fd(fd, JAIL_FILE_MAX, &it->content)) == 0)
+		else if (load && (r = pfj_read_fd(fd, JAIL_FILE_MAX, &it->content)) == 0)
 			it->loaded = 1;
 	}
-	close(fd);
+	/* keep the descriptor: if the bytes are needed later, read what was planned */
+	if (r == 0 && !it->loaded && p->n < 256) {
+		it->src_fd = fd;
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
 	if (r < 0) {
 		/* leave no half-planned file behind */
+		if (it->src_fd >= 0)
+			close(it->src_fd);
 		free(it->path);
 		free(it->source);
 		pfj_buf_free(&it->content);
@@ -193,20 +203,31 @@ static int item_load(const char *root, struct item *it, char *why, size_t why_si
 
 	if (it->loaded)
 		return 0;
-	fd = pfj_image_open(root, it->source, O_RDONLY);
-	if (fd < 0) {
-		snprintf(why, why_size, "%s: %s", it->source, strerror(-fd));
-		return -1;
+	if (it->src_fd >= 0) {
+		fd = it->src_fd;	/* what the plan looked at */
+		it->src_fd = -1;
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			r = -errno;
+			close(fd);
+			snprintf(why, why_size, "%s: %s", it->source, strerror(-r));
+			return -1;
+		}
+	} else {
+		fd = pfj_image_open(root, it->source, O_RDONLY);
+		if (fd < 0) {
+			snprintf(why, why_size, "%s: %s", it->source, strerror(-fd));
+			return -1;
+		}
+		/* the source may have been replaced since the plan: describe what is read */
+		if (fstat(fd, &it->src_st) < 0 || !S_ISREG(it->src_st.st_mode)) {
+			snprintf(why, why_size, "%s: no longer a regular file", it->source);
+			close(fd);
+			return -1;
+		}
+		it->mode = it->src_st.st_mode & 0755;
 	}
-	/* the source may have been replaced since the plan: describe what is read */
-	if (fstat(fd, &it->src_st) < 0 || !S_ISREG(it->src_st.st_mode)) {
-		snprintf(why, why_size, "%s: no longer a regular file", it->source);
-		close(fd);
-		return -1;
-	}
-	it->mode = it->src_st.st_mode & 0755;
 	pfj_buf_free(&it->content);
-	r = pfj_image_read_fd(fd, JAIL_FILE_MAX, &it->content);
+	r = pfj_read_fd(fd, JAIL_FILE_MAX, &it->content);
 	close(fd);
 	if (r < 0) {
 		snprintf(why, why_size, "%s: %s", it->source, strerror(-r));
@@ -581,6 +602,8 @@ out:
 static void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
+		if (p->it[i].src_fd >= 0)
+			close(p->it[i].src_fd);
 		free(p->it[i].path);
 		free(p->it[i].source);
 		free(p->it[i].target);
@@ -647,12 +670,137 @@ static int file_same(const char *root, int dfd, const char *base, struct item *i
 	return same;
 }
 
-/* apply_item - make the jail entry match the item; *out says what happened */
-static int apply_item(const char *root, int rootfd, struct item *it,
+/*
+ * Staged writes.  Every new file, link and device node is first written
+ * under a temporary name next to its target; only when all of them are in
+ * place and flushed (one syncfs for the lot instead of one fsync each) are
+ * they renamed over their targets.  A failure before that point removes
+ * the temporaries and leaves the jail's files as they were.
+ */
+struct pending {
+	int dirfd;		/* borrowed from the directory cache */
+	char *tmp;
+	char *name;
+};
+
+struct stager {
+	struct { char *dir; int fd; } dirs[64];
+	size_t ndirs;
+	struct pending *p;
+	size_t n, cap;
+	size_t done;		/* p[0..done) are renamed into place */
+};
+
+/*
+ * stager_dir - an fd for a jail directory, opened (and checked) once per
+ * build; a cached ancestor is the starting point, so each directory level
+ * is walked only once.  With create, missing directories are made.
+ */
+static int stager_dir(struct stager *sg, int rootfd, const char *dir, int create,
+		      char *why, size_t why_size)
+{
+	const char *rest = dir;
+	size_t best = 0;
+	int from = rootfd, fd;
+
+	for (size_t i = 0; i < sg->ndirs; i++) {
+		size_t l = strlen(sg->dirs[i].dir);
+
+		if (strcmp(sg->dirs[i].dir, dir) == 0)
+			return sg->dirs[i].fd;
+		if (l > best && strncmp(sg->dirs[i].dir, dir, l) == 0 && dir[l] == '/') {
+			best = l;
+			from = sg->dirs[i].fd;
+			rest = dir + l + 1;
+		}
+	}
+	fd = dir[0] ? pfj_jail_open_dir(from, rest, 0755, create, why, why_size) : dup(rootfd);
+	if (fd < 0)
+		return -1;
+	if (sg->ndirs < sizeof(sg->dirs) / sizeof(sg->dirs[0]) &&
+	    (sg->dirs[sg->ndirs].dir = strdup(dir))) {
+		sg->dirs[sg->ndirs++].fd = fd;
+		return fd;
+	}
+	close(fd);
+	snprintf(why, why_size, "%s: too many directories", dir);
+	return -1;
+}
+
+static int stager_add(struct stager *sg, int dirfd, const char *tmp, const char *name)
+{
+	if (sg->n == sg->cap) {
+		size_t cap = sg->cap ? sg->cap * 2 : 32;
+		struct pending *v = realloc(sg->p, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		sg->p = v;
+		sg->cap = cap;
+	}
+	sg->p[sg->n].dirfd = dirfd;
+	sg->p[sg->n].tmp = strdup(tmp);
+	sg->p[sg->n].name = strdup(name);
+	if (!sg->p[sg->n].tmp || !sg->p[sg->n].name) {
+		free(sg->p[sg->n].tmp);
+		free(sg->p[sg->n].name);
+		return -ENOMEM;
+	}
+	sg->n++;
+	return 0;
+}
+
+/* stager_commit - flush once, rename everything into place, flush again */
+static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_size)
+{
+	int r;
+
+	if (sg->done == sg->n)
+		return 0;
+	if ((r = pfj_sync_fs(rootfd)) < 0) {
+		snprintf(why, why_size, "syncfs: %s", strerror(-r));
+		return -1;
+	}
+	for (; sg->done < sg->n; sg->done++) {
+		struct pending *pd = &sg->p[sg->done];
+
+		if ((r = pfj_commit_at(pd->dirfd, pd->tmp, pd->name)) < 0) {
+			snprintf(why, why_size, "%s: cannot rename into place: %s",
+				 pd->name, strerror(-r));
+			sg->done++;	/* commit removed its temporary; stager_free removes the rest */
+			return -1;
+		}
+	}
+	if ((r = pfj_sync_fs(rootfd)) < 0) {
+		snprintf(why, why_size, "syncfs: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* stager_free - remove temporaries not committed, close directories */
+static void stager_free(struct stager *sg)
+{
+	for (size_t i = sg->done; i < sg->n; i++)
+		pfj_abort_at(sg->p[i].dirfd, sg->p[i].tmp);
+	for (size_t i = 0; i < sg->n; i++) {
+		free(sg->p[i].tmp);
+		free(sg->p[i].name);
+	}
+	free(sg->p);
+	for (size_t i = 0; i < sg->ndirs; i++) {
+		close(sg->dirs[i].fd);
+		free(sg->dirs[i].dir);
+	}
+	memset(sg, 0, sizeof(*sg));
+}
+
+/* apply_item - decide what the entry needs and stage it (not with dry_run) */
+static int apply_item(const char *root, int rootfd, struct stager *sg, struct item *it,
 		      const struct pfj_manifest *old, int dry_run, enum outcome *out,
 		      char *why, size_t why_size)
 {
-	char dir[4096];
+	char dir[4096], tmp[512];
 	const char *base;
 	struct stat st;
 	int dfd, exists, r = 0;
@@ -664,27 +812,25 @@ static int apply_item(const char *root, int rootfd, struct item *it,
 			*out = CREATED;
 			return 0;
 		}
-		dfd = pfj_jail_open_dir(rootfd, it->path, it->mode, !dry_run, why, why_size);
-		if (dfd < 0)
+		/* directories are made at once: their contents are staged inside them */
+		if (stager_dir(sg, rootfd, it->path, !dry_run, why, why_size) < 0)
 			return -1;
-		close(dfd);
 		*out = exists ? SAME : CREATED;
 		return 0;
 	}
 	split(it->path, dir, sizeof(dir), &base);
-	dfd = dir[0] ? pfj_jail_open_dir(rootfd, dir, 0755, 0, why, why_size) : dup(rootfd);
-	if (dfd < 0) {
-		if (dry_run && fstatat(rootfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-			*out = CREATED;
-			return 0;
-		}
-		return -1;
+	if (dry_run && dir[0] && fstatat(rootfd, dir, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT) {
+		*out = CREATED;
+		return 0;
 	}
+	dfd = stager_dir(sg, rootfd, dir, 0, why, why_size);
+	if (dfd < 0)
+		return -1;
 	exists = fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (exists && S_ISDIR(st.st_mode)) {
 		snprintf(why, why_size, "%s: is a directory where pfjail places a %s; remove it",
 			 it->path, it->type == PFJ_MF_FILE ? "file" : "link or device");
-		close(dfd);
 		return -1;
 	}
 	switch (it->type) {
@@ -693,31 +839,30 @@ static int apply_item(const char *root, int rootfd, struct item *it,
 			int same = file_same(root, dfd, base, it, &st,
 					     pfj_manifest_find(old, it->path), why, why_size);
 
-			if (same < 0) {
-				r = -1;
-				break;
-			}
+			if (same < 0)
+				return -1;
 			if (same)
-				break;
+				return 0;
 		}
 		*out = exists ? UPDATED : CREATED;
-		if (!dry_run && !it->loaded && item_load(root, it, why, why_size) < 0) {
-			r = -1;
-			break;
-		}
-		if (!dry_run) {
+		if (dry_run)
+			return 0;
+		if (!it->loaded && item_load(root, it, why, why_size) < 0)
+			return -1;
+		{
 			struct pfj_replace_opts opts = {
 				.mode = it->mode, .uid = 0, .gid = 0,
 				.mtime = it->source ? &it->src_st.st_mtim : NULL,
 			};
 			const char *stage;
 
-			r = pfj_replace_at(dfd, base, it->content.data ? it->content.data : "",
-					   it->content.len, &opts, &stage);
-			if (r < 0)
+			r = pfj_stage_file_at(dfd, base, it->content.data ? it->content.data : "",
+					      it->content.len, &opts, tmp, sizeof(tmp), &stage);
+			if (r < 0) {
 				snprintf(why, why_size, "%s: cannot write (%s): %s", it->path,
 					 stage, strerror(-r));
-			/* the written bytes are the new mtime's: record the source as read */
+				return -1;
+			}
 		}
 		break;
 	case PFJ_MF_SYMLINK: {
@@ -728,26 +873,38 @@ static int apply_item(const char *root, int rootfd, struct item *it,
 		if (n >= 0) {
 			cur[n] = '\0';
 			if (strcmp(cur, it->target) == 0 && st.st_uid == 0)
-				break;
+				return 0;
 		}
 		*out = exists ? UPDATED : CREATED;
-		if (!dry_run && (r = pfj_symlink_replace_at(dfd, base, it->target)) < 0)
+		if (dry_run)
+			return 0;
+		if ((r = pfj_stage_symlink_at(dfd, base, it->target, tmp, sizeof(tmp))) < 0) {
 			snprintf(why, why_size, "%s: cannot create symlink: %s", it->path, strerror(-r));
+			return -1;
+		}
 		break;
 	}
 	case PFJ_MF_CHARDEV:
 		if (exists && S_ISCHR(st.st_mode) && st.st_rdev == it->rdev &&
 		    (st.st_mode & 07777) == it->mode && st.st_uid == 0 && st.st_gid == 0 &&
 		    st.st_nlink == 1)
-			break;
+			return 0;
 		*out = exists ? UPDATED : CREATED;
-		if (!dry_run && (r = pfj_mknod_replace_at(dfd, base, it->mode, it->rdev)) < 0)
+		if (dry_run)
+			return 0;
+		if ((r = pfj_stage_mknod_at(dfd, base, it->mode, it->rdev, tmp, sizeof(tmp))) < 0) {
 			snprintf(why, why_size, "%s: cannot create device node: %s", it->path,
 				 strerror(-r));
+			return -1;
+		}
 		break;
 	}
-	close(dfd);
-	return r < 0 ? -1 : 0;
+	if (stager_add(sg, dfd, tmp, base) < 0) {
+		pfj_abort_at(dfd, tmp);
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* prune - remove what the old manifest lists and the plan no longer wants */
@@ -1003,6 +1160,7 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	struct plan p = { 0 };
 	struct pfj_manifest old = { 0 };
 	struct result res = { 0 };
+	struct stager sg = { 0 };
 	char *const *set = bs->settings;
 	char *qdir = NULL, *mpath = NULL, why[2048] = "";
 	int rootfd = -1, status = PFJ_EXIT_ERROR, mwritten = 0, applying = 0;
@@ -1119,11 +1277,11 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	if ((rootfd = pfj_jail_open_root(qdir, why, sizeof(why))) < 0)
 		goto fail;
 	load_old(mpath, &old);
-	applying = !ctx->cli->dry_run;
 	for (size_t i = 0; i < p.n; i++) {
 		enum outcome o;
 
-		if (apply_item(root, rootfd, &p.it[i], &old, ctx->cli->dry_run, &o, why, sizeof(why)) < 0) {
+		if (apply_item(root, rootfd, &sg, &p.it[i], &old, ctx->cli->dry_run, &o,
+			       why, sizeof(why)) < 0) {
 			char tmp[2048];
 
 			snprintf(tmp, sizeof(tmp), "%s/%s", qdir, why);
@@ -1137,6 +1295,9 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		else
 			res.unchanged++;
 	}
+	applying = !ctx->cli->dry_run;
+	if (stager_commit(&sg, rootfd, why, sizeof(why)) < 0)
+		goto fail;
 	if (conf->jail_prune && prune(rootfd, &old, &p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
 		goto fail;
 	if (!ctx->cli->dry_run &&
@@ -1183,9 +1344,10 @@ nomem:
 	snprintf(why, sizeof(why), "out of memory");
 fail:
 	pfj_err("%s%s", why, applying ?
-		"; files already replaced stay (each one whole), run build again after fixing this" :
-		"; nothing changed in the jail");
+		"; the new files are in place (each one whole), run build again after fixing this" :
+		"; no file in the jail was replaced");
 out:
+	stager_free(&sg);
 	if (rootfd >= 0)
 		close(rootfd);
 	free(qdir);

@@ -754,11 +754,22 @@ nomem:
 	return -ENOMEM;
 }
 
+/* sha256_md - fetch the implementation once (an implicit fetch per call is slow in OpenSSL 3) */
+static const EVP_MD *sha256_md(void)
+{
+	static EVP_MD *md;
+
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md;
+}
+
 int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32])
 {
 	unsigned int n = 0;
+	const EVP_MD *md = sha256_md();
 
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 || n != 32)
+	if (!md || EVP_Digest(data, len, out, &n, md, NULL) != 1 || n != 32)
 		return -EIO;
 	return 0;
 }
@@ -778,7 +789,7 @@ int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 		r = -ENOMEM;
 		goto out;
 	}
-	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+	if (!sha256_md() || EVP_DigestInit_ex(ctx, sha256_md(), NULL) != 1) {
 		r = -EIO;
 		goto out;
 	}

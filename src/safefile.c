@@ -50,16 +50,21 @@ out:
 	return r;
 }
 
-/* temp_name - ".NAME.pfjail-XXXXXXXX" with random hex */
+/*
+ * temp_name - ".NAME.pfjail-XXXXXXXXXXXX": a random prefix drawn once per
+ * process plus a counter, so names never repeat within a run and are not
+ * guessable across runs (creation uses O_EXCL anyway).
+ */
 static int temp_name(const char *name, char *buf, size_t size)
 {
-	unsigned char rnd[6];
+	static unsigned long long base;
+	static unsigned counter;
 	int n;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+	if (!base && getrandom(&base, sizeof(base), 0) != (ssize_t)sizeof(base))
 		return -EIO;
-	n = snprintf(buf, size, ".%s.pfjail-%02x%02x%02x%02x%02x%02x", name,
-		     rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	n = snprintf(buf, size, ".%s.pfjail-%012llx", name,
+		     (base + counter++) & 0xffffffffffffULL);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
@@ -83,6 +88,9 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
+		      const struct pfj_replace_opts *opts, int do_fsync, const char **stage);
+
 /* link_backup - hard-link name to backup, replacing an old backup atomically */
 static int link_backup(int dirfd, const char *name, const char *backup)
 {
@@ -105,11 +113,39 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		   const struct pfj_replace_opts *opts, const char **stage)
 {
 	char tmp[512];
-	int fd, r;
+	int r;
 
 	*stage = "create";
 	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
 		return r;
+	if ((r = write_temp(dirfd, tmp, data, len, opts, 1, stage)) < 0)
+		return r;
+	if (opts->backup) {
+		*stage = "backup";
+		if ((r = link_backup(dirfd, name, opts->backup)) < 0)
+			goto fail;
+	}
+	*stage = "rename";
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	*stage = "fsync directory";
+	if (fsync(dirfd) < 0)
+		return -errno;	/* renamed already: the data is in place */
+	return 0;
+fail:
+	unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+/* write_temp - the body shared by pfj_replace_at and pfj_stage_file_at */
+static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
+		      const struct pfj_replace_opts *opts, int do_fsync, const char **stage)
+{
+	int fd, r = 0;
+
+	*stage = "create";
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -137,7 +173,7 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		}
 	}
 	*stage = "fsync";
-	if (fsync(fd) < 0) {
+	if (do_fsync && fsync(fd) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -147,20 +183,6 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		r = -errno;
 		goto fail;
 	}
-	fd = -1;
-	if (opts->backup) {
-		*stage = "backup";
-		if ((r = link_backup(dirfd, name, opts->backup)) < 0)
-			goto fail;
-	}
-	*stage = "rename";
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	*stage = "fsync directory";
-	if (fsync(dirfd) < 0)
-		return -errno;	/* renamed already: the data is in place */
 	return 0;
 fail:
 	if (fd >= 0)
@@ -169,37 +191,34 @@ fail:
 	return r;
 }
 
-/* rename_into_place - rename a finished temporary over name, then fsync the directory */
-static int rename_into_place(int dirfd, const char *tmp, const char *name)
+int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
+		      const struct pfj_replace_opts *opts, char *tmp, size_t tmp_size,
+		      const char **stage)
 {
 	int r;
 
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		r = -errno;
-		unlinkat(dirfd, tmp, 0);
+	*stage = "create";
+	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
-	}
-	return fsync(dirfd) < 0 ? -errno : 0;
+	return write_temp(dirfd, tmp, data, len, opts, 0, stage);
 }
 
-int pfj_symlink_replace_at(int dirfd, const char *name, const char *target)
+int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
+			 char *tmp, size_t tmp_size)
 {
-	char tmp[512];
 	int r;
 
-	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
-	if (symlinkat(target, dirfd, tmp) < 0)
-		return -errno;
-	return rename_into_place(dirfd, tmp, name);
+	return symlinkat(target, dirfd, tmp) < 0 ? -errno : 0;
 }
 
-int pfj_mknod_replace_at(int dirfd, const char *name, mode_t mode, dev_t rdev)
+int pfj_stage_mknod_at(int dirfd, const char *name, mode_t mode, dev_t rdev,
+		       char *tmp, size_t tmp_size)
 {
-	char tmp[512];
 	int r;
 
-	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
+	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
 	if (mknodat(dirfd, tmp, S_IFCHR | (mode & 0777), rdev) < 0)
 		return -errno;
@@ -209,7 +228,29 @@ int pfj_mknod_replace_at(int dirfd, const char *name, mode_t mode, dev_t rdev)
 		unlinkat(dirfd, tmp, 0);
 		return r;
 	}
-	return rename_into_place(dirfd, tmp, name);
+	return 0;
+}
+
+int pfj_commit_at(int dirfd, const char *tmp, const char *name)
+{
+	int r;
+
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		r = -errno;
+		unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+void pfj_abort_at(int dirfd, const char *tmp)
+{
+	unlinkat(dirfd, tmp, 0);
+}
+
+int pfj_sync_fs(int fd)
+{
+	return syncfs(fd) < 0 ? -errno : 0;
 }
 
 int pfj_restore_backup_at(int dirfd, const char *name, const char *backup)

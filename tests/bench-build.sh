@@ -1,0 +1,83 @@
+#!/bin/bash
+# bench-build.sh - pfjail build against Debian's configure-instance.sh, on
+# the same machine in the same run, on scratch Postfix instances.
+#
+#   tests/bench-build.sh [RUNS]        (as root; default 21 runs)
+#
+# Both tools fill the jail of an instance whose master.cf already has the
+# chroot column set, so both do their whole job: cold (empty queue
+# directory, no pfjail state) and no-op (run again right away).  Reports
+# the median wall time of each and the ratios pfjail/Debian; the targets
+# are at most 1/10 cold and at most 1/20 no-op.  Exit 1 if a target is
+# missed.  A third row, for information, re-fills an emptied jail of an
+# instance pfjail already knows (its cached postconf answers are kept).  Never touches /etc/postfix or /var/spool/postfix.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+PFJAIL=${PFJAIL:-$here/src/pfjail}
+DEBIAN=/usr/lib/postfix/configure-instance.sh
+RUNS=${1:-21}
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
+[ -x "$PFJAIL" ] || { echo "build pfjail first" >&2; exit 2; }
+[ -r "$DEBIAN" ] || { echo "$DEBIAN not found (Debian's postfix package)" >&2; exit 2; }
+. "$here/tests/instance.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pfjail-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+chmod 755 "$T"
+
+# One instance with the chroot column already set by pfjail.
+new_postfix "$T/ref" 24099
+printf 'state_dir = "%s/refstate";\njail = { profile_dir = "%s/jail"; };\n' "$T" "$here" > "$T/ref.conf"
+"$PFJAIL" -q -f "$T/ref.conf" -c "$T/ref/etc" build >/dev/null || exit 2
+
+now() { date +%s%N; }
+ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+: > "$T/pf.cold"; : > "$T/pf.noop"; : > "$T/deb.cold"; : > "$T/deb.noop"; : > "$T/pf.empty"
+for i in $(seq 1 "$RUNS"); do
+	for tool in pf deb; do
+		d=$T/run-$tool
+		rm -rf "$d" "$T/state-$tool"
+		new_postfix "$d" 24099
+		cp "$T/ref/etc/master.cf" "$d/etc/master.cf"
+		# Postfix waits while main.cf's mtime is the current second (an
+		# editor may still be writing it); real configurations are older.
+		touch -d '-1 hour' "$d/etc/main.cf" "$d/etc/master.cf"
+		if [ $tool = pf ]; then
+			printf 'state_dir = "%s/state-pf";\njail = { profile_dir = "%s/jail"; };\n' "$T" "$here" > "$T/pf.conf"
+			cmd=("$PFJAIL" -q -f "$T/pf.conf" -c "$d/etc" build --no-reload)
+		else
+			cmd=(env "MAIL_CONFIG=$d/etc" sh "$DEBIAN")
+		fi
+		sync
+		t0=$(now); "${cmd[@]}" >/dev/null 2>&1; t1=$(now)
+		"${cmd[@]}" >/dev/null 2>&1; t2=$(now)
+		echo $((t1 - t0)) >> "$T/$tool.cold"
+		echo $((t2 - t1)) >> "$T/$tool.noop"
+		if [ $tool = pf ]; then
+			# an emptied jail of a known instance: pfjail's postconf cache is
+			# warm, the jail and its manifest are gone
+			find "$d/spool" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+			rm -f "$T/state-pf"/*.manifest
+			sync
+			t0=$(now); "${cmd[@]}" >/dev/null 2>&1; t1=$(now)
+			echo $((t1 - t0)) >> "$T/pf.empty"
+		fi
+	done
+done
+
+pc=$(median < "$T/pf.cold"); pn=$(median < "$T/pf.noop"); pe=$(median < "$T/pf.empty")
+dc=$(median < "$T/deb.cold"); dn=$(median < "$T/deb.noop")
+rc=$(awk -v a="$pc" -v b="$dc" 'BEGIN { printf "%.3f", a / b }')
+rn=$(awk -v a="$pn" -v b="$dn" 'BEGIN { printf "%.3f", a / b }')
+re=$(awk -v a="$pe" -v b="$dc" 'BEGIN { printf "%.3f", a / b }')
+status=0
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r <= t) }' && echo "ok" || { echo "MISSED"; status=1; }; }
+
+echo "median of $RUNS runs, wall time"
+printf '%-10s %12s %12s %8s %8s %s\n' case pfjail debian ratio target verdict
+printf '%-10s %10s ms %10s ms %8s %8s %s\n' cold "$(ms "$pc")" "$(ms "$dc")" "$rc" 0.100 "$(verdict "$rc" 0.1)"
+printf '%-10s %10s ms %10s ms %8s %8s %s\n' emptied "$(ms "$pe")" "$(ms "$dc")" "$re" - "(jail emptied, pfjail state kept)"
+printf '%-10s %10s ms %10s ms %8s %8s %s\n' no-op "$(ms "$pn")" "$(ms "$dn")" "$rn" 0.050 "$(verdict "$rn" 0.05)"
+exit $status
