@@ -7,6 +7,8 @@ set -u
 
 : "${PFJAIL:?run the tests through make check}"
 : "${top_srcdir:?run the tests through make check}"
+# make distcheck's srcdir is reached through ".."; pfjail.conf wants clean paths
+top_srcdir=$(cd "$top_srcdir" && pwd -P)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pfjail-test.XXXXXX")
 PFJ_CLEANUP=""
