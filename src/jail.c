@@ -1282,10 +1282,10 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 
 		if (apply_item(root, rootfd, &sg, &p.it[i], &old, ctx->cli->dry_run, &o,
 			       why, sizeof(why)) < 0) {
-			char tmp[2048];
+			char *full = pfj_asprintf("%s/%s", qdir, why);	/* name the jail */
 
-			snprintf(tmp, sizeof(tmp), "%s/%s", qdir, why);
-			snprintf(why, sizeof(why), "%s", tmp);
+			snprintf(why, sizeof(why), "%s", full ? full : "out of memory");
+			free(full);
 			goto fail;
 		}
 		if (o == CREATED)
