@@ -11,6 +11,7 @@
 
 #include "build.h"
 #include "command.h"
+#include "verify.h"
 #include "log.h"
 
 /* cmd_version - print the version */
@@ -34,7 +35,7 @@ static const struct {
 	int needs_postconf;
 } commands[] = {
 	{ PFJ_CMD_BUILD, pfj_cmd_build, 1 },
-	{ PFJ_CMD_VERIFY, cmd_not_yet, 0 },
+	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1 },
 	{ PFJ_CMD_ALIASES, cmd_not_yet, 0 },
 	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },
 	{ PFJ_CMD_HOOK, cmd_not_yet, 0 },

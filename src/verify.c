@@ -1,0 +1,587 @@
+/*
+ * verify.c - the verify command: is the jail still what build placed?
+ *
+ * The privileged parent reads only trusted data: the manifest (root's
+ * state file), master.cf, postfix-files, /proc/self/mountinfo and the host
+ * sources of the jail's copies.  Everything below the jail root - which
+ * the postfix user can write to - is walked and hashed by a child that has
+ * dropped root (an unprivileged account, no groups, no capabilities,
+ * no_new_privs, a seccomp allowlist from verify-worker.policy) and checked
+ * the drop before reading anything.  The child sends its findings over a
+ * pipe in a fixed, size-checked format; the parent accepts nothing else and
+ * treats a malformed stream or a worker that dies as an error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "command.h"
+#include "image.h"
+#include "jail.h"
+#include "jailfs.h"
+#include "json.h"
+#include "log.h"
+#include "manifest.h"
+#include "mastercf.h"
+#include "privdrop.h"
+#include "sandbox.h"
+#include "verify.h"
+
+#define WORKER_MAX_OUTPUT (64u << 20)
+
+struct findings {
+	struct pfj_finding *f;
+	size_t n, cap;
+};
+
+static int add_finding(const struct pfj_finding *f, void *arg)
+{
+	struct findings *fs = arg;
+
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 32;
+		struct pfj_finding *v = realloc(fs->f, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		fs->f = v;
+		fs->cap = cap;
+	}
+	fs->f[fs->n++] = *f;
+	return 0;
+}
+
+static void host_finding(struct findings *fs, int cls, const char *path, const char *exp,
+			 const char *act)
+{
+	struct pfj_finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.cls = cls;
+	snprintf(f.path, sizeof(f.path), "%s", path);
+	snprintf(f.expected, sizeof(f.expected), "%s", exp);
+	snprintf(f.actual, sizeof(f.actual), "%s", act);
+	add_finding(&f, fs);
+}
+
+/* ---- host-side checks (trusted data only) ----------------------------------- */
+
+/* unescape_mount - mountinfo escapes space, tab, newline and backslash as \ooo */
+static void unescape_mount(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
+			*d++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+/* check_mounts - nothing may be mounted at or below the jail */
+static void check_mounts(const char *qdir, struct findings *fs)
+{
+	FILE *fp = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	size_t ql = strlen(qdir);
+
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		char *f[5], *save = NULL, *p = line;
+		int i;
+
+		for (i = 0; i < 5 && (f[i] = strtok_r(p, " ", &save)); i++)
+			p = NULL;
+		if (i < 5)
+			continue;
+		unescape_mount(f[4]);
+		if (strncmp(f[4], qdir, ql) == 0 && (f[4][ql] == '\0' || f[4][ql] == '/'))
+			host_finding(fs, PFJ_F_MOUNT, f[4], "no mount at or below the jail",
+				     "mount point (from /proc/self/mountinfo)");
+	}
+	fclose(fp);
+}
+
+/* check_master_cf - the chroot column build set, per service/type in order */
+static void check_master_cf(const char *config_dir, const struct pfj_manifest *m,
+			    struct findings *fs)
+{
+	struct pfj_buf text = { 0 };
+	struct pfj_mcf mcf = { 0 };
+	struct pfj_mcf_error err;
+	char *path = pfj_asprintf("%s/master.cf", config_dir);
+	size_t k = 0;
+
+	if (!path)
+		return;
+	if (pfj_read_file(path, 16u << 20, &text) < 0) {
+		host_finding(fs, PFJ_F_MASTER_CF, path, "readable", "cannot be read");
+		goto out;
+	}
+	if (pfj_mcf_parse(text.data ? text.data : "", text.len, &mcf, &err) < 0) {
+		char act[300];
+
+		snprintf(act, sizeof(act), "line %u: %s", err.line, err.reason);
+		host_finding(fs, PFJ_F_MASTER_CF, path, "a valid master.cf", act);
+		goto out;
+	}
+	for (size_t i = 0; i < mcf.n; i++) {
+		char now[512];
+		const char *want = k < m->chroot.n ? m->chroot.v[k] : NULL;
+
+		snprintf(now, sizeof(now), "%s/%s=%c", mcf.ent[i].field[PFJ_MCF_SERVICE],
+			 mcf.ent[i].field[PFJ_MCF_TYPE], mcf.ent[i].field[PFJ_MCF_CHROOT][0]);
+		k++;
+		if (!want || strcmp(want, now) != 0) {
+			char where[1100];
+
+			snprintf(where, sizeof(where), "%s:%u", path, mcf.ent[i].chroot_line);
+			host_finding(fs, PFJ_F_MASTER_CF, where, want ? want : "no such entry", now);
+		}
+	}
+	for (; k < m->chroot.n; k++)
+		host_finding(fs, PFJ_F_MASTER_CF, path, m->chroot.v[k], "entry gone");
+out:
+	pfj_mcf_free(&mcf);
+	pfj_buf_free(&text);
+	free(path);
+}
+
+/* check_sources - a jail copy is stale when its host source changed since build */
+static void check_sources(const char *root, const struct pfj_manifest *m, struct findings *fs)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct pfj_mf_entry *e = &m->ent[i];
+		unsigned char sha[32];
+		unsigned long long size;
+		struct stat st;
+		int fd;
+
+		if (e->type != PFJ_MF_FILE || !e->source)
+			continue;
+		fd = pfj_image_open(root, e->source, O_RDONLY);
+		if (fd < 0) {
+			host_finding(fs, PFJ_F_STALE, e->path, e->source, "the source is gone");
+			continue;
+		}
+		if (fstat(fd, &st) == 0 && (unsigned long long)st.st_dev == e->src_dev &&
+		    (unsigned long long)st.st_ino == e->src_ino &&
+		    (unsigned long long)st.st_size == e->src_size &&
+		    st.st_mtim.tv_sec == e->src_mtime_sec && st.st_mtim.tv_nsec == e->src_mtime_nsec) {
+			close(fd);
+			continue;	/* the very file build copied */
+		}
+		if (pfj_sha256_fd(fd, sha, &size) == 0 &&
+		    (size != e->size || memcmp(sha, e->sha256, 32) != 0)) {
+			char exp[1100];
+
+			snprintf(exp, sizeof(exp), "the content of %s", e->source);
+			host_finding(fs, PFJ_F_STALE, e->path, exp, "the source changed since build");
+		}
+		close(fd);
+	}
+}
+
+/* ---- postfix-files -------------------------------------------------------------- */
+
+/* resolve_owner - "$mail_owner", "root", "-" to an id (-1: any / unknown) */
+static long resolve_id(const char *field, const char *mail_owner, const char *setgid_group,
+		       int group)
+{
+	const char *name = field;
+
+	if (strcmp(field, "-") == 0)
+		return -1;
+	if (strcmp(field, "$mail_owner") == 0)
+		name = mail_owner;
+	else if (strcmp(field, "$setgid_group") == 0)
+		name = setgid_group;
+	if (group) {
+		struct group *g = getgrnam(name);
+
+		return g ? (long)g->gr_gid : -2;
+	} else {
+		struct passwd *p = getpwnam(name);
+
+		return p ? (long)p->pw_uid : -2;
+	}
+}
+
+/* load_queue_dirs - "$queue_directory/NAME:d:OWNER:GROUP:MODE:flags" lines */
+static int load_queue_dirs(const char *path, const char *mail_owner, const char *setgid_group,
+			   struct pfj_queue_dir **out, size_t *n)
+{
+	struct pfj_buf text = { 0 };
+	char *line, *save = NULL;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (pfj_read_file(path, 1u << 20, &text) < 0 || !text.data)
+		return -1;
+	for (line = strtok_r(text.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		static const char pfx[] = "$queue_directory/";
+		char *f[6], *p = line + sizeof(pfx) - 1, *s2 = NULL;
+		long uid, gid;
+		int i;
+
+		if (strncmp(line, pfx, sizeof(pfx) - 1) != 0)
+			continue;
+		for (i = 0; i < 6 && (f[i] = strsep(&p, ":")); i++)
+			;
+		(void)s2;
+		if (i < 5 || strcmp(f[1], "d") != 0 || strchr(f[0], '/') || strlen(f[0]) >= 64)
+			continue;
+		uid = resolve_id(f[2], mail_owner, setgid_group, 0);
+		gid = resolve_id(f[3], mail_owner, setgid_group, 1);
+		if (uid < 0 || gid == -2)
+			continue;
+		if (*n == cap) {
+			struct pfj_queue_dir *v;
+
+			cap = cap ? cap * 2 : 16;
+			if (!(v = realloc(*out, cap * sizeof(*v))))
+				break;
+			*out = v;
+		}
+		snprintf((*out)[*n].name, sizeof((*out)[*n].name), "%s", f[0]);
+		(*out)[*n].uid = (uid_t)uid;
+		(*out)[*n].gid = gid < 0 ? (gid_t)-1 : (gid_t)gid;
+		(*out)[*n].mode = (mode_t)strtoul(f[4], NULL, 8);
+		(*n)++;
+	}
+	pfj_buf_free(&text);
+	return 0;
+}
+
+/* ---- the worker ------------------------------------------------------------------- */
+
+struct pipe_out {
+	int fd;
+	int err;
+};
+
+static int write_all_fd(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int send_finding(const struct pfj_finding *f, void *arg)
+{
+	struct pipe_out *po = arg;
+	unsigned char buf[PFJ_F_PATH_MAX + 2 * PFJ_F_TEXT_MAX + 16];
+	int n = pfj_finding_encode(f, buf, sizeof(buf));
+
+	if (n < 0 || write_all_fd(po->fd, buf, (size_t)n) < 0) {
+		po->err = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* worker - never returns: drop root, sandbox, audit, report, exit */
+static void worker(int rootfd, int outfd, uid_t uid, gid_t gid, const char *policy,
+		   const struct pfj_audit_spec *spec, int show_status)
+{
+	struct pipe_out po = { .fd = outfd };
+	char why[512], status[1024];
+
+	if (pfj_drop_privileges(uid, gid, why, sizeof(why)) < 0) {
+		pfj_err("verify worker: %s", why);
+		_exit(3);
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer's runtime makes calls no policy should allow */
+	(void)policy;
+#else
+	if (pfj_seccomp_allow_file(policy, SCMP_ACT_KILL_PROCESS, why, sizeof(why)) < 0) {
+		pfj_err("verify worker: %s", why);
+		_exit(3);
+	}
+#endif
+	if (show_status && pfj_proc_status_summary(status, sizeof(status)) == 0)
+		pfj_info("verify worker: %s", status);
+	if (pfj_audit_jail(rootfd, spec, send_finding, &po, why, sizeof(why)) < 0) {
+		pfj_err("verify worker: %s", why);
+		_exit(3);
+	}
+	if (po.err || write_all_fd(outfd, "E", 1) < 0)
+		_exit(3);
+	_exit(0);
+}
+
+int pfj_verify_read_findings(int fd, struct findings_sink *sink)
+{
+	struct pfj_buf in = { 0 };
+	size_t pos = 0;
+	int ended = 0, r = 0;
+
+	if (pfj_read_fd(fd, WORKER_MAX_OUTPUT, &in) < 0) {
+		pfj_buf_free(&in);
+		return -1;
+	}
+	while (pos < in.len) {
+		const unsigned char *p = (const unsigned char *)in.data + pos;
+		struct pfj_finding f;
+		int n;
+
+		if (p[0] == 'E' && pos + 1 == in.len) {
+			ended = 1;
+			pos++;
+			break;
+		}
+		n = pfj_finding_decode(p, in.len - pos, &f);
+		if (n <= 0) {
+			r = -1;	/* malformed or cut short: trust none of it */
+			break;
+		}
+		if (sink->add(&f, sink->arg) != 0) {
+			r = -1;
+			break;
+		}
+		pos += (size_t)n;
+	}
+	pfj_buf_free(&in);
+	return r == 0 && ended ? 0 : -1;
+}
+
+/* run_worker - fork the walker and collect what it says */
+static int run_worker(int rootfd, uid_t uid, gid_t gid, const char *policy,
+		      const struct pfj_audit_spec *spec, int show_status, struct findings *fs,
+		      char *why, size_t why_size)
+{
+	struct findings_sink sink = { .add = add_finding, .arg = fs };
+	int p[2], status, r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(why, why_size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, why_size, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		worker(rootfd, p[1], uid, gid, policy, spec, show_status);
+	}
+	close(p[1]);
+	r = pfj_verify_read_findings(p[0], &sink);
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(why, why_size, "the unprivileged jail walker failed (%s)",
+			 WIFSIGNALED(status) ? (WTERMSIG(status) == SIGSYS ?
+			 "killed by its seccomp filter" : "killed by a signal") : "exit status");
+		return -1;
+	}
+	if (r < 0) {
+		snprintf(why, why_size, "the jail walker sent a malformed report; nothing of it is trusted");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the command ------------------------------------------------------------------- */
+
+static int cmp_finding(const void *a, const void *b)
+{
+	const struct pfj_finding *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : x->cls - y->cls;
+}
+
+int pfj_cmd_verify(struct pfj_ctx *ctx)
+{
+	static const char *const names[] = {
+		"queue_directory", "meta_directory", "mail_owner", "setgid_group",
+	};
+	const struct pfj_conf *conf = ctx->conf;
+	char *vals[4] = { NULL, NULL, NULL, NULL };
+	char *qdir = NULL, *mpath = NULL, *cache = NULL, *pfiles = NULL, *policy = NULL;
+	struct pfj_buf text = { 0 };
+	struct pfj_manifest m = { 0 };
+	struct pfj_parse_error perr;
+	struct pfj_queue_dir *qd = NULL;
+	struct findings fs = { 0 };
+	size_t nqd = 0;
+	uid_t wuid;
+	gid_t wgid;
+	char why[1024];
+	int rootfd = -1, status = PFJ_EXIT_ERROR, r;
+
+	cache = pfj_state_path(ctx, "postconf-verify");
+	if (pfj_postconf_get_cached(&ctx->pc, names, 4, vals, cache, 1, why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		goto out;
+	}
+	if (vals[0][0] != '/' || !(qdir = pfj_root_path(ctx->cli->root, vals[0]))) {
+		pfj_err("queue_directory = \"%s\" is not an absolute path", vals[0]);
+		goto out;
+	}
+	if (!(mpath = pfj_manifest_path(ctx)))
+		goto nomem;
+	r = pfj_read_file(mpath, 64u << 20, &text);
+	if (r == -ENOENT) {
+		pfj_err("%s: no manifest; run \"pfjail%s%s build\" first to build the jail and record it",
+			mpath, ctx->cli->config_dir_given ? " -c " : "",
+			ctx->cli->config_dir_given ? ctx->cli->config_dir : "");
+		goto out;
+	}
+	if (r < 0) {
+		pfj_err("%s: %s", mpath, strerror(-r));
+		goto out;
+	}
+	if (pfj_manifest_parse(text.data ? text.data : "", text.len, &m, &perr) < 0) {
+		pfj_err("%s:%u: %s; the manifest is corrupt, run pfjail build to write it again",
+			mpath, perr.line, perr.reason);
+		goto out;
+	}
+	if (pfj_user_ids(conf->verify_user, &wuid, &wgid, why, sizeof(why)) < 0) {
+		pfj_err("verify.user: %s", why);
+		goto out;
+	}
+	if (!(policy = pfj_asprintf("%s/verify-worker.policy", conf->supervise_seccomp_policy_dir)))
+		goto nomem;
+
+	/* trusted, host-side checks */
+	rootfd = pfj_jail_open_root(qdir, why, sizeof(why));
+	if (rootfd < 0) {
+		host_finding(&fs, PFJ_F_ROOT, qdir, "root-owned, not writable by group or others, ancestors too",
+			     why);
+		rootfd = open(qdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rootfd < 0) {
+			pfj_err("%s: %m", qdir);
+			goto out;
+		}
+	}
+	check_mounts(qdir, &fs);
+	check_master_cf(ctx->pc.config_dir, &m, &fs);
+	check_sources(ctx->cli->root, &m, &fs);
+	if ((pfiles = pfj_asprintf("%s/postfix-files", vals[1])) &&
+	    !pfj_root_is_host(ctx->cli->root)) {
+		char *rp = pfj_root_path(ctx->cli->root, pfiles);
+
+		free(pfiles);
+		pfiles = rp;
+	}
+	if (pfiles)
+		load_queue_dirs(pfiles, vals[2], vals[3], &qd, &nqd);
+
+	/* the untrusted tree, unprivileged */
+	{
+		struct pfj_audit_spec spec = {
+			.m = &m, .qdirs = qd, .n_qdirs = nqd,
+			.hash_workers = conf->verify_workers ? conf->verify_workers :
+				(int)sysconf(_SC_NPROCESSORS_ONLN),
+		};
+
+		if (run_worker(rootfd, wuid, wgid, policy, &spec, pfj_log_verbosity() > 1, &fs,
+			       why, sizeof(why)) < 0) {
+			pfj_err("%s: %s", qdir, why);
+			goto out;
+		}
+	}
+	if (fs.n)
+		qsort(fs.f, fs.n, sizeof(*fs.f), cmp_finding);
+
+	if (ctx->cli->json) {
+		struct pfj_json j = { 0 };
+		int counts[PFJ_F_NCLASSES] = { 0 };
+
+		pfj_json_obj_begin(&j, NULL);
+		pfj_json_str(&j, "command", "verify");
+		pfj_json_int(&j, "schema", 1);
+		pfj_json_str(&j, "jail", qdir);
+		pfj_json_str(&j, "manifest", mpath);
+		pfj_json_int(&j, "entries", (long long)m.n);
+		pfj_json_bool(&j, "clean", fs.n == 0);
+		pfj_json_arr_begin(&j, "findings");
+		for (size_t i = 0; i < fs.n; i++) {
+			counts[fs.f[i].cls]++;
+			pfj_json_obj_begin(&j, NULL);
+			pfj_json_str(&j, "class", pfj_finding_name(fs.f[i].cls));
+			pfj_json_str(&j, "path", fs.f[i].path);
+			pfj_json_str(&j, "expected", fs.f[i].expected);
+			pfj_json_str(&j, "actual", fs.f[i].actual);
+			pfj_json_obj_end(&j);
+		}
+		pfj_json_arr_end(&j);
+		pfj_json_obj_begin(&j, "counts");
+		for (int c = 0; c < PFJ_F_NCLASSES; c++)
+			if (counts[c])
+				pfj_json_int(&j, pfj_finding_name(c), counts[c]);
+		pfj_json_obj_end(&j);
+		pfj_json_obj_end(&j);
+		if (pfj_json_flush(&j) < 0) {
+			pfj_err("writing the JSON report: %m");
+			goto out;
+		}
+	} else {
+		for (size_t i = 0; i < fs.n; i++)
+			printf("%s: %s: expected %s, found %s\n", pfj_finding_name(fs.f[i].cls),
+			       fs.f[i].path, fs.f[i].expected, fs.f[i].actual);
+		fflush(stdout);
+		if (fs.n)
+			pfj_warn("jail %s: %zu finding%s (%zu entries in the manifest)", qdir, fs.n,
+				 fs.n == 1 ? "" : "s", m.n);
+		else
+			pfj_info("jail %s: clean (%zu entries checked)", qdir, m.n);
+	}
+	status = fs.n ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
+	goto out;
+nomem:
+	pfj_err("out of memory");
+out:
+	if (rootfd >= 0)
+		close(rootfd);
+	for (int i = 0; i < 4; i++)
+		free(vals[i]);
+	free(qdir);
+	free(mpath);
+	free(cache);
+	free(pfiles);
+	free(policy);
+	free(qd);
+	free(fs.f);
+	pfj_buf_free(&text);
+	pfj_manifest_free(&m);
+	return status;
+}
