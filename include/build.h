@@ -7,7 +7,8 @@
 #include "json.h"
 
 /*
- * Set master.cf's chroot column.  Adds a "master_cf" object to json (when
+ * Set master.cf's chroot column, filling the jail (pfj_build_jail) after
+ * master.cf is parsed and before it is written.  Adds a "master_cf" object to json (when
  * not NULL); fills bs with the chroot values and the number of entries
  * changed (or that would change with --dry-run).  Returns PFJ_EXIT_OK or
  * PFJ_EXIT_ERROR.

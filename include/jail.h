@@ -26,6 +26,7 @@ struct pfj_build_state {
 	struct pfj_strv chroot;		/* "service/type=v" in master.cf order */
 	bool any_chroot;		/* some entry is (effectively) chrooted */
 	int changes;			/* master.cf entries changed */
+	int jail_changes;		/* jail paths created, updated or removed */
 };
 
 /*

@@ -31,6 +31,14 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
  */
 int pfj_state_dir_open(const char *dir, char *why, size_t why_size);
 
+/*
+ * Read one of pfjail's state files: its directory must pass the jail-root
+ * checks and the file must be a regular file owned by root and private to
+ * it.  0, -ENOENT (absent), -EPERM (present but not trustworthy) or -errno.
+ */
+struct pfj_buf;
+int pfj_state_read(const char *path, size_t max, struct pfj_buf *out);
+
 /* Is this (mode, uid) pair acceptable for a directory pfjail writes into? */
 int pfj_jail_dir_trusted(mode_t mode, uid_t uid);
 

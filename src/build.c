@@ -283,6 +283,11 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 		}
 	}
 
+	/* The jail first: once master.cf says chroot, daemons must find it
+	 * complete; and a jail that cannot be built leaves master.cf alone. */
+	if (pfj_build_jail(ctx, bs, json, &bs->jail_changes) != PFJ_EXIT_OK)
+		goto out;
+
 	if (nchange == 0) {
 		if (!ctx->cli->json)
 			pfj_info("%s: chroot column already right for all %zu entries; nothing to change",
@@ -424,20 +429,19 @@ int pfj_cmd_build(struct pfj_ctx *ctx)
 	struct pfj_json json = { 0 };
 	struct pfj_json *jp = ctx->cli->json ? &json : NULL;
 	struct pfj_build_state bs = { 0 };
-	int jail_changes = 0, status;
+	int status;
 
 	if (jp) {
 		pfj_json_obj_begin(jp, NULL);
 		pfj_json_str(jp, "command", "build");
 		pfj_json_bool(jp, "dry_run", ctx->cli->dry_run);
 	}
-	/* master.cf first: a broken master.cf stops the build before the jail changes */
-	status = pfj_build_master(ctx, jp, &bs);
-	if (status == PFJ_EXIT_OK)
-		status = pfj_build_jail(ctx, &bs, jp, &jail_changes);
+	/* master.cf is parsed first (a broken one stops everything), the jail
+	 * is filled next, master.cf is written last */
+	status = pfj_build_master(ctx, jp, &bs);	/* runs the jail step too */
 	if (jp) {
 		if (status == PFJ_EXIT_OK) {
-			pfj_json_bool(jp, "changed", bs.changes + jail_changes > 0);
+			pfj_json_bool(jp, "changed", bs.changes + bs.jail_changes > 0);
 			pfj_json_obj_end(jp);
 			if (pfj_json_flush(jp) < 0) {
 				pfj_err("writing the JSON report: %m");
@@ -447,10 +451,10 @@ int pfj_cmd_build(struct pfj_ctx *ctx)
 			pfj_json_free(jp);
 		}
 	}
-	if (status == PFJ_EXIT_OK && !ctx->cli->dry_run && bs.changes + jail_changes > 0 &&
+	if (status == PFJ_EXIT_OK && !ctx->cli->dry_run && bs.changes + bs.jail_changes > 0 &&
 	    !ctx->cli->no_reload && pfj_root_is_host(ctx->cli->root))
 		reload_if_running(ctx);
-	if (status == PFJ_EXIT_OK && ctx->cli->dry_run && bs.changes + jail_changes > 0)
+	if (status == PFJ_EXIT_OK && ctx->cli->dry_run && bs.changes + bs.jail_changes > 0)
 		status = PFJ_EXIT_FINDINGS;
 	pfj_strv_free(&bs.chroot);
 	for (int i = 0; i < PFJ_BS_NSETTINGS; i++)

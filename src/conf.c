@@ -226,6 +226,16 @@ static const char *string_problem(enum conf_type type, const char *s,
 	}
 }
 
+/* suffix_problem - a backup suffix names a file beside the original */
+static const char *suffix_problem(const char *s)
+{
+	if (!*s)
+		return "must not be empty";
+	if (strchr(s, '/'))
+		return "must not contain '/'";
+	return NULL;
+}
+
 struct loader {
 	const char *file;
 	char *why;
@@ -280,6 +290,8 @@ static int load_item(struct loader *ld, struct pfj_conf *conf,
 		if (t != CONFIG_TYPE_STRING)
 			return fail(ld, s, "setting '%s' must be a string", full);
 		v = config_setting_get_string(s);
+		if (strstr(it->name, "suffix") && (why = suffix_problem(v)))
+			return fail(ld, s, "setting '%s': \"%s\" %s", full, v, why);
 		/* An optional user (no default) may be set to "" to mean unset. */
 		if (it->type == T_USER && !it->def_s && !*v) {
 			free(*dst);

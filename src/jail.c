@@ -96,6 +96,10 @@ static struct item *plan_new(struct plan *p, const char *path, char type, mode_t
 		p->it = v;
 		p->cap = cap;
 	}
+	if (!pfj_manifest_path_ok(path)) {
+		errno = EINVAL;	/* "a//b", "a/../b": never planned, never written */
+		return NULL;
+	}
 	it = &p->it[p->n];
 	memset(it, 0, sizeof(*it));
 	it->src_fd = -1;
@@ -135,6 +139,54 @@ static int plan_dirs(struct plan *p, const char *rel, int is_dir)
 	return 0;
 }
 
+/*
+ * normalize - an absolute path in canonical form: "//" collapsed, "."
+ * dropped, ".." taken lexically (never above "/"), no trailing "/".
+ * CA paths come from main.cf ("/etc/ssl/certs/") and library paths from
+ * $ORIGIN/../ runpaths, so they are not always canonical.
+ */
+static int normalize(const char *in, char *out, size_t size)
+{
+	size_t len = 0;
+	const char *c = in;
+
+	if (in[0] != '/' || size < 2)
+		return -EINVAL;
+	out[0] = '\0';
+	while (*c) {
+		const char *e;
+		size_t n;
+
+		while (*c == '/')
+			c++;
+		if (!*c)
+			break;
+		e = strchrnul(c, '/');
+		n = (size_t)(e - c);
+		if (n == 1 && c[0] == '.') {
+			/* nothing */
+		} else if (n == 2 && c[0] == '.' && c[1] == '.') {
+			char *sl = strrchr(out, '/');
+
+			len = sl ? (size_t)(sl - out) : 0;
+			out[len] = '\0';
+		} else {
+			if (len + 1 + n + 1 > size)
+				return -ENAMETOOLONG;
+			out[len++] = '/';
+			memcpy(out + len, c, n);
+			len += n;
+			out[len] = '\0';
+		}
+		c = e;
+	}
+	if (!len) {
+		out[0] = '/';
+		out[1] = '\0';
+	}
+	return 0;
+}
+
 /* rel_of - the jail-relative form of an absolute host path */
 static const char *rel_of(const char *abs)
 {
@@ -150,12 +202,15 @@ static const char *rel_of(const char *abs)
  * nothing changed reads no file contents at all.  Returns 0, -ENOENT when
  * the source does not exist, or -errno.
  */
-static int plan_copy(struct plan *p, const char *root, const char *dest, const char *source,
+static int plan_copy(struct plan *p, const char *root, const char *dest_in, const char *source,
 		     int load)
 {
+	char dest[4096];
 	struct item *it;
 	int fd, r = 0;
 
+	if ((r = normalize(dest_in, dest, sizeof(dest))) < 0 || strcmp(dest, "/") == 0)
+		return r < 0 ? r : -EINVAL;
 	if (plan_find(p, rel_of(dest)))
 		return 0;	/* already planned (an extra file the profile has too) */
 	fd = pfj_image_open(root, source, O_RDONLY);
@@ -332,10 +387,13 @@ static int plan_passwd(struct plan *p, const char *root, char *why, size_t why_s
 
 		if (!c2)
 			continue;	/* not a passwd line */
-		pfj_buf_add(&it->content, line, (size_t)(c1 - line));
-		pfj_buf_adds(&it->content, ":x");
-		pfj_buf_adds(&it->content, c2);
-		pfj_buf_adds(&it->content, "\n");
+		if (pfj_buf_add(&it->content, line, (size_t)(c1 - line)) < 0 ||
+		    pfj_buf_adds(&it->content, ":x") < 0 || pfj_buf_adds(&it->content, c2) < 0 ||
+		    pfj_buf_adds(&it->content, "\n") < 0) {
+			snprintf(why, why_size, "out of memory");
+			pfj_buf_free(&in);
+			return -1;
+		}
 	}
 	it->loaded = 1;
 	it->mode = 0644;
@@ -346,20 +404,27 @@ static int plan_passwd(struct plan *p, const char *root, char *why, size_t why_s
 }
 
 /* plan_ca_dir - a CA directory with the hash links openssl rehash would make */
-static int plan_ca_dir(struct plan *p, const char *root, const char *dir,
+static int plan_ca_dir(struct plan *p, const char *root, const char *dir_in,
 		       char *why, size_t why_size)
 {
 	struct pfj_ca_input *in = NULL;
 	struct pfj_ca_result res = { 0 };
 	struct pfj_strv names = { 0 };
 	size_t n = 0, first;
-	char *rd = pfj_root_path(root, dir);
+	char dir[4096];
 	struct dirent *de;
 	DIR *d;
-	int r = 0;
+	int r = 0, dfd;
 
-	if (!rd || !(d = opendir(rd))) {
-		free(rd);
+	if (normalize(dir_in, dir, sizeof(dir)) < 0 || strcmp(dir, "/") == 0) {
+		snprintf(why, why_size, "%s: not a usable CA directory", dir_in);
+		return -1;
+	}
+	/* listed as the image sees it, like every other source */
+	dfd = pfj_image_open(root, dir, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
 		pfj_strv_add(&p->missing, dir);
 		return 0;
 	}
@@ -367,7 +432,6 @@ static int plan_ca_dir(struct plan *p, const char *root, const char *dir,
 		if (de->d_name[0] != '.' && !pfj_ca_is_hash_name(de->d_name))
 			pfj_strv_add(&names, de->d_name);
 	closedir(d);
-	free(rd);
 	if ((r = plan_dirs(p, rel_of(dir), 1)) < 0)
 		goto out;
 	first = p->n;
@@ -813,9 +877,18 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 			return 0;
 		}
 		/* directories are made at once: their contents are staged inside them */
-		if (stager_dir(sg, rootfd, it->path, !dry_run, why, why_size) < 0)
+		dfd = stager_dir(sg, rootfd, it->path, !dry_run, why, why_size);
+		if (dfd < 0)
 			return -1;
 		*out = exists ? SAME : CREATED;
+		/* an existing directory gets its mode back (0700 would lock daemons out) */
+		if (exists && fstat(dfd, &st) == 0 && (st.st_mode & 07777) != it->mode) {
+			*out = UPDATED;
+			if (!dry_run && fchmod(dfd, it->mode) < 0) {
+				snprintf(why, why_size, "%s: chmod: %s", it->path, strerror(errno));
+				return -1;
+			}
+		}
 		return 0;
 	}
 	split(it->path, dir, sizeof(dir), &base);
@@ -919,7 +992,9 @@ static int prune(int rootfd, const struct pfj_manifest *old, struct plan *p,
 		struct stat st;
 		int dfd, match;
 
-		if (plan_find(p, e->path))
+		/* directories stay: they may have been there before pfjail (the
+		 * postfix package makes etc/, lib/, ...) and may hold others' files */
+		if (plan_find(p, e->path) || e->type == PFJ_MF_DIR)
 			continue;
 		split(e->path, dir, sizeof(dir), &base);
 		dfd = dir[0] ? pfj_jail_open_dir(rootfd, dir, 0755, 0, why, why_size) : dup(rootfd);
@@ -1022,12 +1097,15 @@ static void load_old(const char *path, struct pfj_manifest *old)
 	int r;
 
 	memset(old, 0, sizeof(*old));
-	r = pfj_read_file(path, 64u << 20, &text);
+	r = pfj_state_read(path, 64u << 20, &text);
+	if (r == -EPERM)
+		pfj_warn("%s: not a private file of root in a root-owned directory; ignoring it",
+			 path);
 	if (r == 0 && pfj_manifest_parse(text.data ? text.data : "", text.len, old, &perr) < 0) {
 		pfj_warn("%s:%u: %s; ignoring the old manifest (nothing will be pruned)",
 			 path, perr.line, perr.reason);
 		memset(old, 0, sizeof(*old));
-	} else if (r < 0 && r != -ENOENT) {
+	} else if (r < 0 && r != -ENOENT && r != -EPERM) {
 		pfj_warn("%s: %s; ignoring the old manifest", path, strerror(-r));
 	}
 	pfj_buf_free(&text);
@@ -1277,6 +1355,12 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	if ((rootfd = pfj_jail_open_root(qdir, why, sizeof(why))) < 0)
 		goto fail;
 	load_old(mpath, &old);
+	if (old.jail_root && strcmp(old.jail_root, set[PFJ_BS_QUEUE_DIRECTORY]) != 0) {
+		pfj_warn("%s: the manifest describes the jail %s, not %s; it is not used (nothing is pruned)",
+			 mpath, old.jail_root, set[PFJ_BS_QUEUE_DIRECTORY]);
+		pfj_manifest_free(&old);
+		memset(&old, 0, sizeof(old));
+	}
 	for (size_t i = 0; i < p.n; i++) {
 		enum outcome o;
 

@@ -20,9 +20,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/stat.h>
 #include <unistd.h>
 
 #include "jailfs.h"
+#include "safefile.h"
+
+/*
+ * mount_id - which mount an fd is on (statx STATX_MNT_ID, Linux 5.8), or
+ * its device number where the kernel cannot tell: a bind mount of a
+ * directory of the same filesystem shares the device, not the mount.
+ */
+static unsigned long long mount_id(int fd)
+{
+	struct statx stx;
+	struct stat st;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+	    (stx.stx_mask & STATX_MNT_ID))
+		return stx.stx_mnt_id;
+	return fstat(fd, &st) == 0 ? (unsigned long long)st.st_dev | (1ULL << 63) : 0;
+}
 
 int pfj_jail_dir_trusted(mode_t mode, uid_t uid)
 {
@@ -131,6 +149,7 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 {
 	char comp[256], sofar[4096] = "";
 	const char *p = rel;
+	unsigned long long root_mnt = mount_id(rootfd);
 	int fd, r;
 
 	fd = dup(rootfd);
@@ -159,6 +178,7 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 		} else if (!S_ISDIR(st.st_mode)) {
 			snprintf(why, why_size, "%s: refusing: it is %s, not a directory", sofar,
 				 S_ISLNK(st.st_mode) ? "a symlink" : "something else");
+			errno = ENOTDIR;
 			goto fail;
 		}
 		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -176,47 +196,105 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 			snprintf(why, why_size, "%s: %s", sofar, strerror(errno));
 			goto fail;
 		}
+		if (mount_id(fd) != root_mnt) {
+			/* a mount inside the jail could be the host's own directory */
+			snprintf(why, why_size, "%s: refusing: another filesystem is mounted there", sofar);
+			errno = EXDEV;
+			goto fail;
+		}
 		if (!pfj_jail_dir_trusted(st.st_mode, st.st_uid)) {
 			snprintf(why, why_size, "%s: refusing to write below a directory that is %s (mode %04o, owner %u)",
 				 sofar, st.st_uid != 0 ? "not owned by root" : "writable by group or others",
 				 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+			errno = EPERM;
 			goto fail;
 		}
 	}
 	if (r < 0) {
 		snprintf(why, why_size, "%s: bad path component", rel);
+		errno = EINVAL;
 		goto fail;
 	}
 	return fd;
 fail:
+	r = errno;
 	close(fd);
+	errno = r;
 	return -1;
 }
 
 int pfj_state_dir_open(const char *dir, char *why, size_t why_size)
 {
-	char *buf = strdup(dir);
+	char comp[256];
+	const char *p = dir;
+	int fd, r;
 
-	if (!buf) {
-		snprintf(why, why_size, "out of memory");
+	if (dir[0] != '/') {
+		snprintf(why, why_size, "%s: not an absolute path", dir);
 		return -1;
 	}
-	/* mkdir -p; the last component private to root */
-	for (char *c = buf + 1; ; c++) {
-		if (*c == '/' || *c == '\0') {
-			char save = *c;
-
-			*c = '\0';
-			if (mkdir(buf, save ? 0755 : 0700) < 0 && errno != EEXIST) {
-				snprintf(why, why_size, "%s: cannot create: %s", buf, strerror(errno));
-				free(buf);
-				return -1;
-			}
-			*c = save;
-		}
-		if (!*c)
-			break;
+	/* mkdir -p one component at a time, never through a symlink (with -R
+	 * an image's absolute symlink would point at the host) */
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, why_size, "/: %s", strerror(errno));
+		return -1;
 	}
-	free(buf);
+	while ((r = next_component(&p, comp, sizeof(comp))) > 0) {
+		int last, nfd;
+
+		while (*p == '/')
+			p++;
+		last = *p == '\0';
+		if (mkdirat(fd, comp, last ? 0700 : 0755) < 0 && errno != EEXIST) {
+			snprintf(why, why_size, "%s: cannot create %s: %s", dir, comp, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (nfd < 0) {
+			snprintf(why, why_size, "%s: %s: %s", dir, comp,
+				 errno == ELOOP || errno == ENOTDIR ?
+				 "a symlink or not a directory; refusing" : strerror(errno));
+			return -1;
+		}
+		fd = nfd;
+	}
+	close(fd);
+	if (r < 0) {
+		snprintf(why, why_size, "%s: bad path component", dir);
+		return -1;
+	}
 	return pfj_jail_open_root(dir, why, why_size);
+}
+
+int pfj_state_read(const char *path, size_t max, struct pfj_buf *out)
+{
+	char *dir = strdup(path), *slash, why[512];
+	struct stat st;
+	int dfd, r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (!(slash = strrchr(dir, '/')) || slash == dir) {
+		free(dir);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	/* the directory is checked like the jail root, the file must be root's alone */
+	dfd = pfj_jail_open_root(dir, why, sizeof(why));
+	if (dfd < 0) {
+		r = access(dir, F_OK) == 0 ? -EPERM : -ENOENT;
+		free(dir);
+		return r;
+	}
+	r = pfj_read_at(dfd, slash + 1, max, out, &st);
+	close(dfd);
+	free(dir);
+	if (r == 0 && (st.st_uid != 0 || (st.st_mode & 077))) {
+		pfj_buf_free(out);
+		return -EPERM;
+	}
+	return r;
 }

@@ -188,7 +188,7 @@ static int cache_read(const char *path, const struct pfj_buf *key, size_t n, cha
 	size_t got = 0;
 	char *p;
 
-	if (pfj_read_file(path, 1u << 20, &text) < 0 || text.len < key->len ||
+	if (pfj_state_read(path, 1u << 20, &text) < 0 || text.len < key->len ||
 	    memcmp(text.data, key->data, key->len) != 0) {
 		pfj_buf_free(&text);
 		return -1;

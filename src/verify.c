@@ -458,7 +458,12 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 	}
 	if (!(mpath = pfj_manifest_path(ctx)))
 		goto nomem;
-	r = pfj_read_file(mpath, 64u << 20, &text);
+	r = pfj_state_read(mpath, 64u << 20, &text);
+	if (r == -EPERM) {
+		pfj_err("%s: refusing a manifest that is not a private file of root in a root-owned directory",
+			mpath);
+		goto out;
+	}
 	if (r == -ENOENT) {
 		pfj_err("%s: no manifest; run \"pfjail%s%s build\" first to build the jail and record it",
 			mpath, ctx->cli->config_dir_given ? " -c " : "",
