@@ -35,6 +35,7 @@ struct pfj_cli {
 	const char *root_to;		/* aliases --root-to */
 	bool check;			/* aliases --check */
 	const char *event;		/* hook EVENT */
+	bool boot;			/* verify --boot: apply verify.policy */
 };
 
 /*

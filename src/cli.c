@@ -41,6 +41,7 @@ const char pfj_usage_text[] =
 	"\n"
 	"Command options:\n"
 	"  build, hook:  --no-reload       do not reload a running Postfix\n"
+	"  verify:       --boot            the boot-time check: apply verify.policy\n"
 	"  aliases:      --root-to USER    route root's mail to USER\n"
 	"                --check           only check; exit 1 if root's mail reaches root\n"
 	"\n"
@@ -69,6 +70,7 @@ enum {
 	OPT_ROOT_TO,
 	OPT_CHECK,
 	OPT_VERSION,
+	OPT_BOOT,
 };
 
 static const struct option long_options[] = {
@@ -84,6 +86,7 @@ static const struct option long_options[] = {
 	{ "no-reload", no_argument, NULL, OPT_NO_RELOAD },
 	{ "root-to", required_argument, NULL, OPT_ROOT_TO },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "boot", no_argument, NULL, OPT_BOOT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -117,8 +120,9 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		{ "--no-reload", 1u << PFJ_CMD_BUILD | 1u << PFJ_CMD_HOOK },
 		{ "--root-to", 1u << PFJ_CMD_ALIASES },
 		{ "--check", 1u << PFJ_CMD_ALIASES },
+		{ "--boot", 1u << PFJ_CMD_VERIFY },
 	};
-	bool used[3] = { false, false, false };
+	bool used[4] = { false, false, false, false };
 	bool help = false, version = false;
 	int c;
 
@@ -187,6 +191,10 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		case OPT_CHECK:
 			cli->check = true;
 			used[2] = true;
+			break;
+		case OPT_BOOT:
+			cli->boot = true;
+			used[3] = true;
 			break;
 		case ':':
 			snprintf(why, why_size, "option %s needs an argument",

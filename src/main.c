@@ -37,7 +37,8 @@ int main(int argc, char *argv[])
 		fputs(pfj_usage_text, stdout);
 		return PFJ_EXIT_OK;
 	}
-	pfj_log_init(cli.command == PFJ_CMD_SUPERVISE ? PFJ_LOG_AUTO : PFJ_LOG_STDERR,
+	/* services (supervise, the boot-time verify) log to syslog under systemd */
+	pfj_log_init(cli.command == PFJ_CMD_SUPERVISE || cli.boot ? PFJ_LOG_AUTO : PFJ_LOG_STDERR,
 		     cli.verbosity);
 
 	/* The configuration is loaded and validated before any command runs. */

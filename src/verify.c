@@ -575,6 +575,12 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 nomem:
 	pfj_err("out of memory");
 out:
+	/* at boot, "warn" reports (above) and lets Postfix start anyway */
+	if (ctx->cli->boot && status != PFJ_EXIT_OK && strcmp(conf->verify_policy, "warn") == 0) {
+		pfj_warn("verify.policy is \"warn\": Postfix may start despite %s",
+			 status == PFJ_EXIT_FINDINGS ? "these findings" : "this error");
+		status = PFJ_EXIT_OK;
+	}
 	if (rootfd >= 0)
 		close(rootfd);
 	for (int i = 0; i < 4; i++)

@@ -80,6 +80,8 @@ static const struct cli_case cases[] = {
 	{ "hook with event", "hook --no-reload tzdata", 1, PFJ_CMD_HOOK, NULL, check_hook },
 	{ "build --no-reload", "build --no-reload", 1, PFJ_CMD_BUILD, NULL, check_no_reload },
 	{ "supervise", "supervise", 1, PFJ_CMD_SUPERVISE, NULL, NULL },
+	{ "verify --boot", "verify --boot", 1, PFJ_CMD_VERIFY, NULL, NULL },
+	{ "--boot on build", "build --boot", 0, 0, "--boot is not an option of build", NULL },
 	{ "help command", "help", 1, PFJ_CMD_HELP, NULL, NULL },
 	{ "-h wins", "-h build", 1, PFJ_CMD_HELP, NULL, NULL },
 	{ "--help", "--help", 1, PFJ_CMD_HELP, NULL, NULL },
