@@ -154,9 +154,6 @@ int pfj_image_open(const char *root, const char *path, int flags)
 int pfj_image_read_fd(int fd, size_t max, struct pfj_buf *out)
 {
 	struct stat st;
-	char chunk[65536];
-	ssize_t n;
-	int r;
 
 	if (fstat(fd, &st) < 0)
 		return -errno;
@@ -166,19 +163,6 @@ int pfj_image_read_fd(int fd, size_t max, struct pfj_buf *out)
 		return -EINVAL;
 	if ((uint64_t)st.st_size > max)
 		return -EFBIG;
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		if (out->len + (size_t)n > max)
-			return -EFBIG;
-		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
-			return r;
-	}
+	return pfj_read_fd(fd, max, out);
 }
 
