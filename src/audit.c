@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "util.h"
 
 #define AUDIT_MAX_DEPTH 64
 #define PARALLEL_HASH_MIN (64u << 20)	/* below this, one process hashes */
@@ -161,68 +162,79 @@ static int open_parent(int rootfd, const char *rel, const char **base)
 	return fd;
 }
 
-/* resolves_inside - does a symlink's target exist, resolved as if the jail were "/"? */
+/*
+ * resolves_inside - does a symlink's target exist, resolved as if the
+ * jail were "/" (how a chrooted daemon sees it)?  ".." never climbs above
+ * the root; at most 40 links are followed.
+ */
 static int resolves_inside(int rootfd, const char *dir_rel, const char *target)
 {
-	char path[2 * PFJ_F_PATH_MAX], stack[2 * PFJ_F_PATH_MAX];
-	int depth = 0;
+	char *path, *cur = NULL;
+	int depth = 0, found = 0;
 
-	if (target[0] == '/')
-		snprintf(path, sizeof(path), "%s", target + 1);
-	else
-		snprintf(path, sizeof(path), "%s%s%s", dir_rel, dir_rel[0] ? "/" : "", target);
-	/* resolve component by component; ".." never climbs above the root */
-	for (;;) {
-		char cur[2 * PFJ_F_PATH_MAX] = "";
-		char *save = NULL, *comp;
-		int relinked = 0;
+	path = target[0] == '/' ? strdup(target + 1) :
+		pfj_asprintf("%s%s%s", dir_rel, dir_rel[0] ? "/" : "", target);
+	while (path) {
+		char *work = strdup(path), *save = NULL, *comp, *next = NULL;
+		size_t cl = 0;
 
-		snprintf(stack, sizeof(stack), "%s", path);
-		for (comp = strtok_r(stack, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		free(cur);
+		cur = calloc(1, strlen(path) + 2);
+		if (!work || !cur) {
+			free(work);
+			break;
+		}
+		found = 1;
+		for (comp = strtok_r(work, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 			struct stat st;
-			size_t l = strlen(cur);
 
 			if (strcmp(comp, ".") == 0)
 				continue;
 			if (strcmp(comp, "..") == 0) {
 				char *sl = strrchr(cur, '/');
 
-				if (sl)
-					*sl = '\0';
-				else
-					cur[0] = '\0';
+				cl = sl ? (size_t)(sl - cur) : 0;
+				cur[cl] = '\0';
 				continue;
 			}
-			snprintf(cur + l, sizeof(cur) - l, "%s%s", l ? "/" : "", comp);
-			if (fstatat(rootfd, cur, &st, AT_SYMLINK_NOFOLLOW) < 0)
-				return 0;
+			cl += (size_t)sprintf(cur + cl, "%s%s", cl ? "/" : "", comp);
+			if (fstatat(rootfd, cur, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+				found = 0;
+				break;
+			}
 			if (S_ISLNK(st.st_mode)) {
-				char t[PFJ_F_PATH_MAX], rest[2 * PFJ_F_PATH_MAX] = "";
+				char t[PFJ_F_PATH_MAX];
 				ssize_t n = readlinkat(rootfd, cur, t, sizeof(t) - 1);
+				const char *rest = save && *save ? save : "";
 				char *sl;
 
-				if (n < 0 || ++depth > 40)
-					return 0;
+				if (n < 0 || ++depth > 40) {
+					found = 0;
+					break;
+				}
 				t[n] = '\0';
-				if (save && *save)
-					snprintf(rest, sizeof(rest), "/%s", save);
 				sl = strrchr(cur, '/');
-				if (sl)
-					*sl = '\0';
-				else
-					cur[0] = '\0';
+				cl = sl ? (size_t)(sl - cur) : 0;
+				cur[cl] = '\0';
 				if (t[0] == '/')
-					snprintf(path, sizeof(path), "%s%s", t + 1, rest);
+					next = pfj_asprintf("%s%s%s", t + 1, *rest ? "/" : "", rest);
 				else
-					snprintf(path, sizeof(path), "%s%s%s%s", cur, cur[0] ? "/" : "",
-						 t, rest);
-				relinked = 1;
+					next = pfj_asprintf("%s%s%s%s%s", cur, cl ? "/" : "", t,
+							    *rest ? "/" : "", rest);
+				if (!next)
+					found = 0;
 				break;
 			}
 		}
-		if (!relinked)
-			return 1;
+		free(work);
+		free(path);
+		path = next;	/* NULL: done */
+		if (!next)
+			break;
 	}
+	free(path);
+	free(cur);
+	return found;
 }
 
 /* ---- pass 1: what build placed --------------------------------------------- */

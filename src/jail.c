@@ -494,7 +494,7 @@ out:
 	free(in);
 	pfj_strv_free(&names);
 	if (r < 0) {
-		snprintf(why, why_size, "%s: %s", dir, strerror(-r));
+		snprintf(why, why_size, "%.1024s: %s", dir, strerror(-r));
 		return -1;
 	}
 	return 0;
