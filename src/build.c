@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "cfile.h"
 #include "chrootplan.h"
 #include "diff.h"
 #include "jail.h"
@@ -33,92 +34,6 @@
 #include "safefile.h"
 
 #define MASTER_CF_MAX (16u << 20)
-
-/* The master.cf being edited: where it really is, and its contents. */
-struct master_file {
-	char *path;		/* as the user knows it (config dir + /master.cf) */
-	char *real;		/* the file actually replaced (symlink target) */
-	int dirfd;		/* directory of `real` */
-	char *name;		/* basename of `real` */
-	struct stat st;
-	struct pfj_buf data;
-};
-
-static void master_file_free(struct master_file *mf)
-{
-	if (mf->dirfd >= 0)
-		close(mf->dirfd);
-	free(mf->path);
-	free(mf->real);
-	free(mf->name);
-	pfj_buf_free(&mf->data);
-}
-
-/* open_dir - a directory, for *at() calls and the final fsync */
-static int open_dir(const char *path)
-{
-	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-}
-
-/*
- * master_open - find and read master.cf.  A symlink is followed only when
- * it resolves to a regular file owned by root; the target is then what gets
- * replaced, so the administrator's link survives.
- */
-static int master_open(const char *config_dir, struct master_file *mf)
-{
-	struct stat lst;
-	char *dir_copy, *base_copy;
-	int r;
-
-	mf->dirfd = -1;
-	if (!(mf->path = pfj_asprintf("%s/master.cf", config_dir)))
-		return -ENOMEM;
-	if (fstatat(AT_FDCWD, mf->path, &lst, AT_SYMLINK_NOFOLLOW) < 0) {
-		pfj_err("%s: %m", mf->path);
-		return -errno;
-	}
-	if (S_ISLNK(lst.st_mode)) {
-		struct stat tst;
-
-		if (!(mf->real = realpath(mf->path, NULL))) {
-			pfj_err("%s: symlink does not resolve: %m", mf->path);
-			return -errno;
-		}
-		if (lstat(mf->real, &tst) < 0 || !S_ISREG(tst.st_mode) || tst.st_uid != 0) {
-			pfj_err("%s: refusing a symlink to %s, which is not a regular file owned by root",
-				mf->path, mf->real);
-			return -EPERM;
-		}
-	} else if (!(mf->real = strdup(mf->path))) {
-		return -ENOMEM;
-	}
-	dir_copy = strdup(mf->real);
-	base_copy = strdup(mf->real);
-	if (!dir_copy || !base_copy) {
-		free(dir_copy);
-		free(base_copy);
-		return -ENOMEM;
-	}
-	mf->dirfd = open_dir(dirname(dir_copy));
-	if (mf->dirfd < 0)
-		pfj_err("%s: cannot open its directory: %m", mf->real);
-	mf->name = strdup(basename(base_copy));
-	free(dir_copy);
-	free(base_copy);
-	if (mf->dirfd < 0)
-		return -errno;
-	if (!mf->name)
-		return -ENOMEM;
-	r = pfj_read_at(mf->dirfd, mf->name, MASTER_CF_MAX, &mf->data, &mf->st);
-	if (r == -EINVAL)
-		pfj_err("%s: not a regular file", mf->real);
-	else if (r == -ELOOP)
-		pfj_err("%s: changed into a symlink while being read", mf->real);
-	else if (r < 0)
-		pfj_err("%s: %s", mf->real, strerror(-r));
-	return r;
-}
 
 /* postfix_chroot_fields - postconf -F '*' '/' '*' '/chroot', one value per entry */
 static int postfix_chroot_fields(const struct pfj_postconf *pc, struct pfj_buf *vals,
@@ -156,7 +71,7 @@ static int postfix_chroot_fields(const struct pfj_postconf *pc, struct pfj_buf *
 }
 
 /* report_json - the master.cf part of build's --json document */
-static void report_json(struct pfj_json *j, const struct master_file *mf,
+static void report_json(struct pfj_json *j, const struct pfj_cfile *mf,
 			const struct pfj_mcf *mcf, const struct pfj_chroot_decision *dec,
 			int changed, const char *backup, const struct pfj_buf *diff)
 {
@@ -210,7 +125,7 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 		[PFJ_BS_SMTPD_TLS_CAPATH] = "smtpd_tls_CApath",
 	};
 	const struct pfj_conf *conf = ctx->conf;
-	struct master_file mf = { .dirfd = -1 };
+	struct pfj_cfile mf = { .dirfd = -1 };
 	struct pfj_mcf mcf = { 0 };
 	struct pfj_mcf_error perr;
 	struct pfj_chroot_decision *dec = NULL;
@@ -224,7 +139,7 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 	bs->changes = 0;
 	/* Parse first: postconf itself dies on a broken master.cf, without
 	 * naming the line for every kind of error. */
-	if (master_open(ctx->pc.config_dir, &mf) < 0)
+	if (pfj_cfile_open(ctx->pc.config_dir, "master.cf", 16u << 20, 0, &mf) < 0)
 		goto out;
 	if (pfj_mcf_parse(mf.data.data ? mf.data.data : "", mf.data.len, &mcf, &perr) < 0) {
 		pfj_err("%s:%u: %s; nothing changed", mf.path, perr.line, perr.reason);
@@ -389,7 +304,7 @@ out:
 	pfj_buf_free(&diff);
 	pfj_buf_free(&check);
 	pfj_mcf_free(&mcf);
-	master_file_free(&mf);
+	pfj_cfile_free(&mf);
 	return status;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "aliascmd.h"
 #include "command.h"
 #include "verify.h"
 #include "log.h"
@@ -36,7 +37,7 @@ static const struct {
 } commands[] = {
 	{ PFJ_CMD_BUILD, pfj_cmd_build, 1 },
 	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1 },
-	{ PFJ_CMD_ALIASES, cmd_not_yet, 0 },
+	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1 },
 	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },
 	{ PFJ_CMD_HOOK, cmd_not_yet, 0 },
 	{ PFJ_CMD_VERSION, cmd_version, 0 },

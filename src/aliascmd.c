@@ -1,0 +1,446 @@
+/*
+ * aliascmd.c - the aliases command: route root's mail to an unprivileged user.
+ *
+ * The file is the one Postfix uses (the first file-backed map of
+ * alias_maps, else alias_database, as postconf expands them).  The user
+ * must exist, must not be root, and must not route back to root through
+ * the aliases.  Only root's effective (first) entry changes; the file is
+ * replaced atomically with a backup, then the map is rebuilt with
+ * Postfix's own postalias; if that fails, the previous file and map are put
+ * back.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aliascmd.h"
+#include "aliases.h"
+#include "cfile.h"
+#include "diff.h"
+#include "jail.h"
+#include "json.h"
+#include "log.h"
+#include "proc.h"
+#include "safefile.h"
+
+static const char *const file_types[] = { "hash", "btree", "lmdb", "cdb", "dbm", "sdbm", NULL };
+
+/* pick_map - the first file-backed map in a map list ("hash:/etc/aliases, ...") */
+static int pick_map(const char *list, char **type, char **path)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
+		char *colon = strchr(tok, ':');
+
+		if (!colon || colon[1] != '/')
+			continue;
+		*colon = '\0';
+		for (const char *const *t = file_types; *t; t++) {
+			if (strcmp(*t, tok) == 0) {
+				*type = strdup(tok);
+				*path = strdup(colon + 1);
+				free(copy);
+				return *type && *path ? 0 : -ENOMEM;
+			}
+		}
+	}
+	free(copy);
+	return -ENOENT;
+}
+
+/* map_file - the database postalias writes for TYPE:FILE (NULL: not one file) */
+static char *map_file(const char *type, const char *file)
+{
+	if (strcmp(type, "hash") == 0 || strcmp(type, "btree") == 0)
+		return pfj_asprintf("%s.db", file);
+	if (strcmp(type, "lmdb") == 0)
+		return pfj_asprintf("%s.lmdb", file);
+	if (strcmp(type, "cdb") == 0)
+		return pfj_asprintf("%s.cdb", file);
+	return NULL;
+}
+
+/* user_uid - the account in the system image (ROOT's passwd with -R); -1 if absent */
+static long user_uid(const char *root, const char *user)
+{
+	struct passwd *pw;
+	long uid = -1;
+
+	if (pfj_root_is_host(root)) {
+		pw = getpwnam(user);
+		return pw ? (long)pw->pw_uid : -1;
+	} else {
+		char *path = pfj_root_path(root, "/etc/passwd");
+		FILE *fp = path ? fopen(path, "re") : NULL;
+
+		free(path);
+		if (!fp)
+			return -1;
+		while ((pw = fgetpwent(fp)))
+			if (strcmp(pw->pw_name, user) == 0) {
+				uid = (long)pw->pw_uid;
+				break;
+			}
+		fclose(fp);
+		return uid;
+	}
+}
+
+/* local_name - a target that is a local user or alias: its lower-case name, else NULL */
+static char *local_name(const char *t)
+{
+	char *n, *d;
+
+	if (t[0] == '\\')
+		t++;	/* "\user": deliver to user, bypass aliases; still a name */
+	if (t[0] == '"' || t[0] == '|' || t[0] == '/' || strncmp(t, ":include:", 9) == 0 ||
+	    strchr(t, '@'))
+		return NULL;
+	if (!(n = strdup(t)))
+		return NULL;
+	for (d = n; *d; d++)
+		*d = (char)(*d >= 'A' && *d <= 'Z' ? *d - 'A' + 'a' : *d);
+	return n;
+}
+
+/*
+ * reaches_uid0 - does mail for `start` end at a uid-0 account, following
+ * the aliases?  A name with an alias entry is expanded; one without is a
+ * mailbox, checked against passwd.  *via names the path found.
+ */
+static int reaches_uid0(const struct pfj_aliases *al, const char *root, const char *start,
+			char *via, size_t via_size)
+{
+	struct pfj_strv todo = { 0 }, seen = { 0 };
+	int hit = 0;
+
+	if (pfj_strv_add(&todo, start) < 0)
+		return -1;
+	for (size_t i = 0; i < todo.n && !hit && i < 10000; i++) {
+		const char *name = todo.v[i];
+		const struct pfj_alias *e;
+		struct pfj_strv targets = { 0 };
+
+		if (pfj_strv_contains(&seen, name))
+			continue;
+		pfj_strv_add(&seen, name);
+		if (i > 0 && strcmp(name, "root") == 0) {
+			snprintf(via, via_size, "root");
+			hit = 1;
+			break;
+		}
+		e = pfj_aliases_find(al, name, NULL);
+		if (!e || i == 0 || todo.v[i][0] == '\\') {
+			/* a mailbox (or the start, whose own entry pfjail is about to set) */
+			if (i > 0 || !e) {
+				long uid = user_uid(root, name[0] == '\\' ? name + 1 : name);
+
+				if (uid == 0) {
+					snprintf(via, via_size, "%s", name);
+					hit = 1;
+				}
+			}
+			if (!e || i > 0)
+				continue;
+		}
+		if (pfj_alias_targets(e->value, &targets) < 0)
+			break;
+		for (size_t k = 0; k < targets.n; k++) {
+			char *n = local_name(targets.v[k]);
+
+			if (n && !pfj_strv_contains(&todo, n))
+				pfj_strv_add(&todo, n);
+			free(n);
+		}
+		pfj_strv_free(&targets);
+	}
+	pfj_strv_free(&todo);
+	pfj_strv_free(&seen);
+	return hit;
+}
+
+/* run_postalias - rebuild TYPE:FILE with Postfix's postalias */
+static int run_postalias(const struct pfj_ctx *ctx, const char *type, const char *file,
+			 char *why, size_t why_size)
+{
+	char *prog = pfj_asprintf("%s/postalias", ctx->conf->postfix_bindir);
+	char *arg = pfj_asprintf("%s:%s", type, file);
+	const char *argv[] = { prog, "-c", ctx->pc.config_dir, arg, NULL };
+	struct pfj_run_result res;
+	char how[64];
+	int r = -1;
+
+	if (prog && arg && pfj_run(argv, NULL, &res) == 0) {
+		if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0)
+			r = 0;
+		else
+			snprintf(why, why_size, "postalias %s failed (%s): %s", arg,
+				 pfj_run_describe(res.status, how, sizeof(how)),
+				 pfj_run_first_error(&res));
+		pfj_run_result_free(&res);
+	} else {
+		snprintf(why, why_size, "cannot run %s", prog ? prog : "postalias");
+	}
+	free(prog);
+	free(arg);
+	return r;
+}
+
+/* copy_file - keep a byte copy of the map (postalias may rewrite it in place) */
+static int copy_file(const char *from, const char *to)
+{
+	struct pfj_buf b = { 0 };
+	struct stat st;
+	int r = pfj_read_file(from, 1u << 30, &b);
+	FILE *fp;
+
+	if (r < 0) {
+		pfj_buf_free(&b);
+		return r;
+	}
+	if (stat(from, &st) < 0 || !(fp = fopen(to, "we"))) {
+		pfj_buf_free(&b);
+		return -errno;
+	}
+	if (b.len)
+		fwrite(b.data, 1, b.len, fp);
+	r = fflush(fp) == 0 && fsync(fileno(fp)) == 0 ? 0 : -EIO;
+	fchmod(fileno(fp), st.st_mode & 07777);
+	fclose(fp);
+	pfj_buf_free(&b);
+	return r;
+}
+
+int pfj_cmd_aliases(struct pfj_ctx *ctx)
+{
+	static const char *const names[] = { "alias_maps", "alias_database" };
+	const struct pfj_conf *conf = ctx->conf;
+	const char *user = ctx->cli->root_to ? ctx->cli->root_to : conf->aliases_root_to;
+	char *vals[2] = { NULL, NULL }, *type = NULL, *mpath = NULL, *file = NULL;
+	char *cache = NULL, *mapf = NULL, *mapbak = NULL, *backup = NULL, via[256], why[1024];
+	struct pfj_cfile cf = { .dirfd = -1 };
+	struct pfj_aliases al = { 0 };
+	struct pfj_buf newbuf = { 0 }, diff = { 0 };
+	const struct pfj_alias *cur;
+	size_t dups = 0;
+	int status = PFJ_EXIT_ERROR, changed = 0, r;
+
+	cache = pfj_state_path(ctx, "postconf-aliases");
+	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache, !ctx->cli->dry_run,
+				    why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		goto out;
+	}
+	r = pick_map(vals[0], &type, &mpath);
+	if (r == -ENOENT)
+		r = pick_map(vals[1], &type, &mpath);
+	if (r < 0) {
+		pfj_err("%s: no file-backed map in alias_maps (%s) or alias_database (%s)",
+			ctx->pc.config_dir, vals[0], vals[1]);
+		goto out;
+	}
+	if (!(file = pfj_root_path(ctx->cli->root, mpath)))
+		goto nomem;
+	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0)
+		goto out;
+	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
+		goto nomem;
+	cur = pfj_aliases_find(&al, "root", &dups);
+	if (dups) {
+		for (size_t i = 0, seen = 0; i < al.n; i++)
+			if (strcmp(al.ent[i].key, "root") == 0 && seen++)
+				pfj_warn("%s:%u: a later \"root\" entry, which Postfix ignores (the first one, line %u, wins)",
+					 file, al.ent[i].first_line, cur->first_line);
+	}
+
+	if (ctx->cli->check) {
+		int bad = !cur;
+
+		via[0] = '\0';
+		if (cur && (bad = reaches_uid0(&al, ctx->cli->root, "root", via, sizeof(via))) < 0)
+			goto nomem;
+		if (ctx->cli->json) {
+			struct pfj_json j = { 0 };
+
+			pfj_json_obj_begin(&j, NULL);
+			pfj_json_str(&j, "command", "aliases");
+			pfj_json_str(&j, "file", file);
+			pfj_json_str(&j, "root", cur ? cur->value : NULL);
+			pfj_json_bool(&j, "ok", !bad);
+			pfj_json_obj_end(&j);
+			pfj_json_flush(&j);
+		} else if (!cur) {
+			printf("%s: no alias for root: root's mail stays with root\n", file);
+		} else if (bad) {
+			printf("%s:%u: root -> %s: reaches %s, a uid-0 account\n", file,
+			       cur->first_line, cur->value, via);
+		} else {
+			printf("%s:%u: root -> %s\n", file, cur->first_line, cur->value);
+		}
+		status = bad ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
+		goto out;
+	}
+
+	if (!user) {
+		pfj_err("no user to route root's mail to: give --root-to USER or set aliases.root_to in %s",
+			conf->path ? conf->path : "pfjail.conf");
+		goto out;
+	}
+	{
+		long uid = user_uid(ctx->cli->root, user);
+
+		if (uid < 0) {
+			pfj_err("user \"%s\" does not exist%s; nothing changed", user,
+				pfj_root_is_host(ctx->cli->root) ? "" : " in the image's /etc/passwd");
+			goto out;
+		}
+		if (uid == 0) {
+			pfj_err("user \"%s\" has uid 0: root's mail must go to an unprivileged user; nothing changed",
+				user);
+			goto out;
+		}
+	}
+	{
+		char lname[256];
+		int loop;
+
+		snprintf(lname, sizeof(lname), "%s", user);
+		for (char *c = lname; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+		loop = reaches_uid0(&al, ctx->cli->root, lname, via, sizeof(via));
+		/* the user's own aliases must not lead back to root */
+		if (loop > 0) {
+			pfj_err("%s: \"%s\" routes back to %s through the aliases (a loop); nothing changed",
+				file, user, via);
+			goto out;
+		}
+	}
+
+	if (cur && strcmp(cur->value, user) == 0 && cur->ncont == 0) {
+		if (ctx->cli->json) {
+			struct pfj_json j = { 0 };
+
+			pfj_json_obj_begin(&j, NULL);
+			pfj_json_str(&j, "command", "aliases");
+			pfj_json_str(&j, "file", file);
+			pfj_json_str(&j, "before", cur->value);
+			pfj_json_str(&j, "after", user);
+			pfj_json_bool(&j, "changed", false);
+			pfj_json_obj_end(&j);
+			pfj_json_flush(&j);
+		} else {
+			pfj_info("%s:%u: root already routed to %s; nothing to change", file,
+				 cur->first_line, user);
+		}
+		status = PFJ_EXIT_OK;
+		goto out;
+	}
+	if (pfj_aliases_set_root(cf.data.data ? cf.data.data : "", cf.data.len, &al, user,
+				 &newbuf) < 0)
+		goto nomem;
+	changed = 1;
+	if (!ctx->cli->json)
+		printf("%s: root: %s -> %s%s\n", file, cur ? cur->value : "(no alias: root's own mailbox)",
+		       user, ctx->cli->dry_run ? " (dry run)" : "");
+	if (ctx->cli->dry_run) {
+		if (pfj_diff(file, cf.data.data ? cf.data.data : "", cf.data.len, newbuf.data,
+			     newbuf.len, &diff) < 0)
+			goto nomem;
+		if (!ctx->cli->json)
+			fwrite(diff.data, 1, diff.len, stdout);
+		status = PFJ_EXIT_FINDINGS;
+		goto report;
+	}
+
+	/* write the file, keep the map, rebuild; put both back if postalias fails */
+	if (!(backup = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix)))
+		goto nomem;
+	mapf = map_file(type, cf.real);
+	if (mapf && !(mapbak = pfj_asprintf("%s%s", mapf, conf->aliases_backup_suffix)))
+		goto nomem;
+	if (mapf && access(mapf, F_OK) == 0 && copy_file(mapf, mapbak) < 0) {
+		pfj_err("%s: cannot keep a copy of the map: %m; nothing changed", mapf);
+		goto out;
+	}
+	{
+		struct pfj_replace_opts opts = {
+			.mode = cf.missing ? 0644 : cf.st.st_mode & 07777,
+			.uid = cf.missing ? 0 : cf.st.st_uid,
+			.gid = cf.missing ? 0 : cf.st.st_gid,
+			.backup = cf.missing ? NULL : backup,
+		};
+		const char *stage;
+
+		r = pfj_replace_at(cf.dirfd, cf.name, newbuf.data, newbuf.len, &opts, &stage);
+		if (r < 0) {
+			pfj_err("%s: cannot replace (%s): %s; nothing changed", cf.real, stage,
+				strerror(-r));
+			goto out;
+		}
+	}
+	if (run_postalias(ctx, type, cf.real, why, sizeof(why)) < 0) {
+		int bad = 0;
+
+		if (cf.missing)
+			bad = unlinkat(cf.dirfd, cf.name, 0) < 0;
+		else
+			bad = pfj_restore_backup_at(cf.dirfd, cf.name, backup) < 0;
+		if (mapf && access(mapbak, F_OK) == 0)
+			bad |= rename(mapbak, mapf) < 0;
+		pfj_err("%s; %s", why, bad ? "restoring the previous file and map FAILED" :
+			"the previous file and map are back");
+		goto out;
+	}
+	if (mapbak)
+		unlink(mapbak);
+	pfj_info("%s: root now routed to %s; previous version in %s%s, map rebuilt with postalias",
+		 file, user, cf.real, conf->aliases_backup_suffix);
+	status = PFJ_EXIT_OK;
+report:
+	if (ctx->cli->json) {
+		struct pfj_json j = { 0 };
+
+		pfj_json_obj_begin(&j, NULL);
+		pfj_json_str(&j, "command", "aliases");
+		pfj_json_str(&j, "file", file);
+		pfj_json_str(&j, "map", type);
+		pfj_json_str(&j, "before", cur ? cur->value : NULL);
+		pfj_json_str(&j, "after", user);
+		pfj_json_bool(&j, "changed", changed);
+		pfj_json_int(&j, "ignored_duplicates", (long long)dups);
+		if (ctx->cli->dry_run)
+			pfj_json_strn(&j, "diff", diff.data ? diff.data : "", diff.len);
+		pfj_json_obj_end(&j);
+		pfj_json_flush(&j);
+	}
+	goto out;
+nomem:
+	pfj_err("out of memory");
+	status = PFJ_EXIT_ERROR;
+out:
+	for (int i = 0; i < 2; i++)
+		free(vals[i]);
+	free(type);
+	free(mpath);
+	free(file);
+	free(cache);
+	free(mapf);
+	free(mapbak);
+	free(backup);
+	pfj_cfile_free(&cf);
+	pfj_aliases_free(&al);
+	pfj_buf_free(&newbuf);
+	pfj_buf_free(&diff);
+	return status;
+}
