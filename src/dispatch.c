@@ -12,6 +12,7 @@
 #include "build.h"
 #include "aliascmd.h"
 #include "command.h"
+#include "hook.h"
 #include "verify.h"
 #include "log.h"
 
@@ -39,7 +40,7 @@ static const struct {
 	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1 },
 	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1 },
 	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },
-	{ PFJ_CMD_HOOK, cmd_not_yet, 0 },
+	{ PFJ_CMD_HOOK, pfj_cmd_hook, 1 },
 	{ PFJ_CMD_VERSION, cmd_version, 0 },
 };
 

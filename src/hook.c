@@ -1,0 +1,135 @@
+/*
+ * hook.c - the entry point for packaging scripts.
+ *
+ * Called by a dpkg trigger (or an RPM file trigger) when libc, NSS
+ * modules, tzdata, CA certificates or Postfix change: re-sync the jail and
+ * verify it.  It must be safe to call from any maintainer script: it asks
+ * nothing, does nothing when Postfix is absent, unconfigured or not
+ * chrooted at all, is fast when nothing changed, never starts or reloads
+ * services when working on an image (-R, DPKG_ROOT, a chroot), and when it
+ * fails the previous jail stays as it was (build stages its writes).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cfile.h"
+#include "chrootplan.h"
+#include "hook.h"
+#include "log.h"
+#include "mastercf.h"
+#include "postconf.h"
+#include "verify.h"
+
+/* in_chroot - are we inside a chroot (our "/" is not init's)? */
+static int in_chroot(void)
+{
+	struct stat a, b;
+
+	if (stat("/", &a) < 0 || stat("/proc/1/root/", &b) < 0)
+		return 0;	/* no /proc: cannot tell, assume not */
+	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+/* image_build - dpkg --root, or an image being assembled in a chroot */
+static int image_build(const struct pfj_ctx *ctx)
+{
+	const char *dpkg_root = getenv("DPKG_ROOT");
+
+	return !pfj_root_is_host(ctx->cli->root) || (dpkg_root && *dpkg_root) || in_chroot();
+}
+
+/* anything_chrooted - does some master.cf entry run chrooted now? */
+static int anything_chrooted(struct pfj_ctx *ctx, int *status)
+{
+	static const char *const names[] = { "mail_version", "compatibility_level" };
+	struct pfj_cfile cf = { .dirfd = -1 };
+	struct pfj_mcf mcf = { 0 };
+	struct pfj_mcf_error err;
+	char *vals[2] = { NULL, NULL }, why[1024];
+	int any = 0, dash_y;
+
+	*status = PFJ_EXIT_OK;
+	if (pfj_cfile_open(ctx->pc.config_dir, "master.cf", 16u << 20, 0, &cf) < 0) {
+		*status = PFJ_EXIT_ERROR;
+		goto out;
+	}
+	if (pfj_mcf_parse(cf.data.data ? cf.data.data : "", cf.data.len, &mcf, &err) < 0) {
+		pfj_err("%s:%u: %s", cf.path, err.line, err.reason);
+		*status = PFJ_EXIT_ERROR;
+		goto out;
+	}
+	if (pfj_postconf_get(&ctx->pc, names, 2, vals, why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		*status = PFJ_EXIT_ERROR;
+		goto out;
+	}
+	dash_y = pfj_chroot_dash_means_y(vals[0], vals[1]);
+	for (size_t i = 0; i < mcf.n && !any; i++) {
+		char c = mcf.ent[i].field[PFJ_MCF_CHROOT][0];
+
+		any = c == 'y' || (c == '-' && dash_y);
+	}
+out:
+	free(vals[0]);
+	free(vals[1]);
+	pfj_mcf_free(&mcf);
+	pfj_cfile_free(&cf);
+	return any;
+}
+
+int pfj_cmd_hook(struct pfj_ctx *ctx)
+{
+	struct pfj_cli cli = *ctx->cli;		/* build and verify run with hook's view */
+	const struct pfj_cli *saved = ctx->cli;
+	const char *event = ctx->cli->event ? ctx->cli->event : "(none)";
+	char *main_cf = pfj_asprintf("%s/main.cf", ctx->pc.config_dir);
+	struct stat st;
+	int status, chrooted;
+
+	if (!main_cf)
+		return PFJ_EXIT_ERROR;
+	if (access(ctx->pc.postconf, X_OK) != 0) {
+		pfj_info("hook %s: Postfix is not installed (%s); nothing to do", event, ctx->pc.postconf);
+		free(main_cf);
+		return PFJ_EXIT_OK;
+	}
+	if (stat(main_cf, &st) != 0) {
+		pfj_info("hook %s: %s does not exist: Postfix is not configured; nothing to do",
+			 event, main_cf);
+		free(main_cf);
+		return PFJ_EXIT_OK;
+	}
+	free(main_cf);
+	chrooted = anything_chrooted(ctx, &status);
+	if (status != PFJ_EXIT_OK)
+		return status;
+	if (!chrooted) {
+		pfj_info("hook %s: no Postfix service runs chrooted in %s/master.cf; nothing to do",
+			 event, ctx->pc.config_dir);
+		return PFJ_EXIT_OK;
+	}
+	if (image_build(ctx)) {
+		cli.no_reload = true;
+		pfj_debug("hook %s: image or chroot: no service is reloaded", event);
+	}
+	cli.json = false;
+	cli.boot = false;
+	ctx->cli = &cli;
+	status = pfj_cmd_build(ctx);
+	if (status == PFJ_EXIT_OK && !cli.dry_run)
+		status = pfj_cmd_verify(ctx);
+	ctx->cli = saved;
+	if (status == PFJ_EXIT_ERROR)
+		pfj_err("hook %s: the jail could not be re-synced; the previous jail is unchanged where it could not be written",
+			event);
+	else if (status == PFJ_EXIT_OK)
+		pfj_info("hook %s: jail re-synced and verified", event);
+	return status;
+}
