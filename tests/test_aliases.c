@@ -98,16 +98,11 @@ static void test_duplicates_counted(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
-	size_t n = 0;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_duplicates_counted),
+	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_case,
-			.initial_state = (void *)&cases[i],
-		};
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_targets);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_duplicates_counted);
-	return _cmocka_run_group_tests("aliases", tests, n, NULL, NULL);
+	return tu_run_table("aliases", cases, TU_NELEM(cases), sizeof(cases[0]), test_case, NULL, NULL,
+			    extra, TU_NELEM(extra));
 }

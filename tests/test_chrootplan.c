@@ -119,16 +119,11 @@ static void test_whole_file(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
-	size_t n = 0;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_dash_means_y),
+		cmocka_unit_test(test_whole_file),
+	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_plan_case,
-			.initial_state = (void *)&cases[i],
-		};
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dash_means_y);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_whole_file);
-	return _cmocka_run_group_tests("chrootplan", tests, n, NULL, NULL);
+	return tu_run_table("chrootplan", cases, TU_NELEM(cases), sizeof(cases[0]), test_plan_case, NULL, NULL,
+			    extra, TU_NELEM(extra));
 }

@@ -165,15 +165,10 @@ static void test_command_names(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 1];
-	size_t n = 0;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_command_names),
+	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_cli_case,
-			.initial_state = (void *)&cases[i],
-		};
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_command_names);
-	return _cmocka_run_group_tests("cli", tests, n, NULL, NULL);
+	return tu_run_table("cli", cases, TU_NELEM(cases), sizeof(cases[0]), test_cli_case, NULL, NULL,
+			    extra, TU_NELEM(extra));
 }

@@ -243,21 +243,12 @@ static void test_shipped_file_lists_defaults(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 3];
-	size_t n = 0;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test_setup_teardown(test_missing_file, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_shipped_file_lists_defaults, tu_dir_setup, tu_dir_teardown),
+	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_conf_case,
-			.setup_func = case_setup,
-			.teardown_func = case_teardown,
-			.initial_state = (void *)&cases[i],
-		};
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_defaults);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_missing_file,
-									 tu_dir_setup, tu_dir_teardown);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test_setup_teardown(test_shipped_file_lists_defaults,
-									 tu_dir_setup, tu_dir_teardown);
-	return _cmocka_run_group_tests("conf", tests, n, NULL, NULL);
+	return tu_run_table("conf", cases, TU_NELEM(cases), sizeof(cases[0]), test_conf_case, case_setup, case_teardown,
+			    extra, TU_NELEM(extra));
 }

@@ -58,13 +58,6 @@ static void test_diff_case(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0])];
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[i] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_diff_case,
-			.initial_state = (void *)&cases[i],
-		};
-	return _cmocka_run_group_tests("diff", tests, sizeof(cases) / sizeof(cases[0]), NULL, NULL);
+	return tu_run_table("diff", cases, TU_NELEM(cases), sizeof(cases[0]), test_diff_case, NULL, NULL,
+			    NULL, 0);
 }

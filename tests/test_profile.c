@@ -103,16 +103,11 @@ static void test_load_errors(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
-	size_t n = 0;
+	const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_default_profile),
+		cmocka_unit_test(test_load_errors),
+	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tests[n++] = (struct CMUnitTest){
-			.name = cases[i].label,
-			.test_func = test_case,
-			.initial_state = (void *)&cases[i],
-		};
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_default_profile);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_load_errors);
-	return _cmocka_run_group_tests("profile", tests, n, NULL, NULL);
+	return tu_run_table("profile", cases, TU_NELEM(cases), sizeof(cases[0]), test_case, NULL, NULL,
+			    extra, TU_NELEM(extra));
 }

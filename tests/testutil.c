@@ -93,3 +93,30 @@ char *tu_read(const char *path, size_t *len)
 		*len = n;
 	return buf;
 }
+
+int tu_run_table(const char *group, const void *cases, size_t ncases, size_t case_size,
+		 CMUnitTestFunction fn, CMFixtureFunction setup, CMFixtureFunction teardown,
+		 const struct CMUnitTest *extra, size_t nextra)
+{
+	struct CMUnitTest *t = calloc(ncases + nextra, sizeof(*t));
+	int r;
+
+	if (!t)
+		return 1;
+	for (size_t i = 0; i < ncases; i++) {
+		const char *c = (const char *)cases + i * case_size;
+
+		t[i] = (struct CMUnitTest){
+			.name = *(const char *const *)c,
+			.test_func = fn,
+			.setup_func = setup,
+			.teardown_func = teardown,
+			.initial_state = (void *)c,
+		};
+	}
+	for (size_t i = 0; i < nextra; i++)
+		t[ncases + i] = extra[i];
+	r = _cmocka_run_group_tests(group, t, ncases + nextra, NULL, NULL);
+	free(t);
+	return r;
+}

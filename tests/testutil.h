@@ -21,4 +21,15 @@ char *tu_write(const char *dir, const char *name, const char *content, int mode)
 /* Read a whole file into a malloc'ed, NUL-terminated string (NULL if missing). */
 char *tu_read(const char *path, size_t *len);
 
+/*
+ * Run a table-driven group: one test per case, named by the case's label
+ * (the first member of every case struct, a const char *), with the case as
+ * its initial state; then the extra tests.
+ */
+int tu_run_table(const char *group, const void *cases, size_t ncases, size_t case_size,
+		 CMUnitTestFunction fn, CMFixtureFunction setup, CMFixtureFunction teardown,
+		 const struct CMUnitTest *extra, size_t nextra);
+
+#define TU_NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
 #endif
