@@ -25,6 +25,10 @@ struct pfj_cfile {
  */
 int pfj_cfile_open(const char *dir, const char *name, size_t max, int missing_ok,
 		   struct pfj_cfile *cf);
+
+/* Inside a system image (-R) a symlink is refused: its target means a path
+ * in the image, which realpath() would look up on the host. */
+void pfj_cfile_in_image(int yes);
 void pfj_cfile_free(struct pfj_cfile *cf);
 
 #endif

@@ -40,6 +40,7 @@ struct pfj_conf {
 	char *verify_policy;		/* warn | enforce */
 	char *verify_user;		/* account the unprivileged worker runs as */
 	int verify_workers;		/* 0: one per CPU */
+	int verify_timeout;		/* seconds the jail walker may take */
 
 	/* supervise */
 	char *supervise_policy;		/* warn | enforce | rebuild */

@@ -97,20 +97,39 @@ static long user_uid(const char *root, const char *user)
 	}
 }
 
-/* local_name - a target that is a local user or alias: its lower-case name, else NULL */
+/*
+ * local_name - the local user or alias a target delivers to, lower-case,
+ * or NULL for files, commands, includes and remote addresses.  Quotes,
+ * an address extension ("root+x") and "@localhost" are taken off: all of
+ * them still reach the same local name.
+ */
 static char *local_name(const char *t)
 {
-	char *n, *d;
+	char *n, *d, *at, *plus;
+	size_t len;
 
 	if (t[0] == '\\')
-		t++;	/* "\user": deliver to user, bypass aliases; still a name */
-	if (t[0] == '"' || t[0] == '|' || t[0] == '/' || strncmp(t, ":include:", 9) == 0 ||
-	    strchr(t, '@'))
+		t++;	/* "\\user": the user's own mailbox; still that user */
+	len = strlen(t);
+	if (len >= 2 && t[0] == '"' && t[len - 1] == '"') {
+		t++;
+		len -= 2;
+	}
+	if (!len || t[0] == '|' || t[0] == '/' || strncmp(t, ":include:", 9) == 0)
 		return NULL;
-	if (!(n = strdup(t)))
+	if (!(n = strndup(t, len)))
 		return NULL;
 	for (d = n; *d; d++)
 		*d = (char)(*d >= 'A' && *d <= 'Z' ? *d - 'A' + 'a' : *d);
+	if ((at = strchr(n, '@'))) {
+		if (strcmp(at + 1, "localhost") != 0) {
+			free(n);
+			return NULL;	/* another domain: not followed */
+		}
+		*at = '\0';
+	}
+	if ((plus = strchr(n, '+')))
+		*plus = '\0';
 	return n;
 }
 
@@ -216,7 +235,9 @@ static int copy_file(const char *from, const char *to)
 	if (b.len)
 		fwrite(b.data, 1, b.len, fp);
 	r = fflush(fp) == 0 && fsync(fileno(fp)) == 0 ? 0 : -EIO;
-	fchmod(fileno(fp), st.st_mode & 07777);
+	if (fchown(fileno(fp), st.st_uid, st.st_gid) < 0 ||
+	    fchmod(fileno(fp), st.st_mode & 07777) < 0)
+		r = -errno;
 	fclose(fp);
 	pfj_buf_free(&b);
 	return r;
@@ -234,11 +255,11 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	struct pfj_buf newbuf = { 0 }, diff = { 0 };
 	const struct pfj_alias *cur;
 	size_t dups = 0;
-	int status = PFJ_EXIT_ERROR, changed = 0, r;
+	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, r;
 
 	cache = pfj_state_path(ctx, "postconf-aliases");
-	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache, !ctx->cli->dry_run,
-				    why, sizeof(why)) < 0) {
+	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache,
+				    !ctx->cli->dry_run && !ctx->cli->check, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
 		goto out;
 	}
@@ -366,11 +387,14 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	/* write the file, keep the map, rebuild; put both back if postalias fails */
 	if (!(backup = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix)))
 		goto nomem;
-	mapf = map_file(type, cf.real);
+	/* Postfix reads TYPE:FILE as configured: that is the map to rebuild */
+	mapf = map_file(type, file);
 	if (mapf && !(mapbak = pfj_asprintf("%s%s", mapf, conf->aliases_backup_suffix)))
 		goto nomem;
-	if (mapf && access(mapf, F_OK) == 0 && copy_file(mapf, mapbak) < 0) {
+	map_existed = mapf && access(mapf, F_OK) == 0;
+	if (map_existed && copy_file(mapf, mapbak) < 0) {
 		pfj_err("%s: cannot keep a copy of the map: %m; nothing changed", mapf);
+		unlink(mapbak);
 		goto out;
 	}
 	{
@@ -386,18 +410,22 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		if (r < 0) {
 			pfj_err("%s: cannot replace (%s): %s; nothing changed", cf.real, stage,
 				strerror(-r));
+			if (map_existed)
+				unlink(mapbak);
 			goto out;
 		}
 	}
-	if (run_postalias(ctx, type, cf.real, why, sizeof(why)) < 0) {
+	if (run_postalias(ctx, type, file, why, sizeof(why)) < 0) {
 		int bad = 0;
 
 		if (cf.missing)
 			bad = unlinkat(cf.dirfd, cf.name, 0) < 0;
 		else
 			bad = pfj_restore_backup_at(cf.dirfd, cf.name, backup) < 0;
-		if (mapf && access(mapbak, F_OK) == 0)
+		if (map_existed)
 			bad |= rename(mapbak, mapf) < 0;
+		else if (mapf)
+			unlink(mapf);	/* there was no map before: none after either */
 		pfj_err("%s; %s", why, bad ? "restoring the previous file and map FAILED" :
 			"the previous file and map are back");
 		goto out;

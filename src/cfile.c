@@ -19,6 +19,13 @@
 #include "log.h"
 #include "safefile.h"
 
+static int in_image;
+
+void pfj_cfile_in_image(int yes)
+{
+	in_image = yes;
+}
+
 void pfj_cfile_free(struct pfj_cfile *cf)
 {
 	if (cf->dirfd >= 0)
@@ -52,6 +59,11 @@ int pfj_cfile_open(const char *dir, const char *name, size_t max, int missing_ok
 	} else if (S_ISLNK(lst.st_mode)) {
 		struct stat tst;
 
+		if (in_image) {
+			pfj_err("%s: refusing a symlink inside a system image (-R): its target is a path in the image",
+				cf->path);
+			return -EPERM;
+		}
 		if (!(cf->real = realpath(cf->path, NULL))) {
 			pfj_err("%s: symlink does not resolve: %m", cf->path);
 			return -errno;

@@ -84,6 +84,7 @@ static const struct conf_item schema[] = {
 	  .choices = V("warn", "enforce") },
 	{ "verify", "user", T_USER, OFF(verify_user), .def_s = "nobody" },
 	{ "verify", "workers", T_INT, OFF(verify_workers), .def_i = 0, .min = 0, .max = 64 },
+	{ "verify", "timeout", T_INT, OFF(verify_timeout), .def_i = 600, .min = 1, .max = 86400 },
 
 	{ "supervise", "policy", T_ENUM, OFF(supervise_policy), .def_s = "enforce",
 	  .choices = V("warn", "enforce", "rebuild") },

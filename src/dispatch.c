@@ -11,6 +11,7 @@
 
 #include "build.h"
 #include "aliascmd.h"
+#include "cfile.h"
 #include "command.h"
 #include "hook.h"
 #include "verify.h"
@@ -57,6 +58,7 @@ int pfj_dispatch(struct pfj_ctx *ctx)
 			pfj_err("out of memory");
 			return PFJ_EXIT_ERROR;
 		}
+		pfj_cfile_in_image(!pfj_root_is_host(ctx->cli->root));
 		status = commands[i].run(ctx);
 		pfj_postconf_free(&ctx->pc);
 		return status;

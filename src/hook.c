@@ -89,11 +89,22 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 	struct pfj_cli cli = *ctx->cli;		/* build and verify run with hook's view */
 	const struct pfj_cli *saved = ctx->cli;
 	const char *event = ctx->cli->event ? ctx->cli->event : "(none)";
-	char *main_cf = pfj_asprintf("%s/main.cf", ctx->pc.config_dir);
+	const char *dpkg_root = getenv("DPKG_ROOT");
+	char *main_cf;
 	struct stat st;
 	int status, chrooted;
 
-	if (!main_cf)
+	/* dpkg --root: the packages being configured are the image's, not ours */
+	if (!cli.root && dpkg_root && *dpkg_root && !pfj_root_is_host(dpkg_root)) {
+		cli.root = dpkg_root;
+		pfj_postconf_free(&ctx->pc);
+		if (pfj_postconf_init(&ctx->pc, ctx->conf->postfix_bindir, cli.config_dir,
+				      cli.root) < 0)
+			return PFJ_EXIT_ERROR;
+		pfj_cfile_in_image(1);
+		pfj_debug("hook %s: DPKG_ROOT=%s: working on that image", event, dpkg_root);
+	}
+	if (!(main_cf = pfj_asprintf("%s/main.cf", ctx->pc.config_dir)))
 		return PFJ_EXIT_ERROR;
 	if (access(ctx->pc.postconf, X_OK) != 0) {
 		pfj_info("hook %s: Postfix is not installed (%s); nothing to do", event, ctx->pc.postconf);
@@ -115,6 +126,7 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 			 event, ctx->pc.config_dir);
 		return PFJ_EXIT_OK;
 	}
+	ctx->cli = &cli;
 	if (image_build(ctx)) {
 		cli.no_reload = true;
 		pfj_debug("hook %s: image or chroot: no service is reloaded", event);

@@ -76,7 +76,7 @@ int pfj_drop_privileges(uid_t uid, gid_t gid, char *why, size_t why_size)
 	}
 	capng_clear(CAPNG_SELECT_ALL);
 	if (capng_get_caps_process() != 0 ||
-	    capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
+	    capng_have_capabilities(CAPNG_SELECT_BOTH) != CAPNG_NONE) {
 		snprintf(why, why_size, "capabilities left after the drop");
 		return -1;
 	}

@@ -106,6 +106,9 @@ static int link_backup(int dirfd, const char *name, const char *backup)
 		unlinkat(dirfd, tmp, 0);
 		return r;
 	}
+	/* rename(2) does nothing when both names are links to one inode (the
+	 * backup was restored by linking): the temporary name is still there */
+	unlinkat(dirfd, tmp, 0);
 	return 0;
 }
 

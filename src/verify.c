@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -340,48 +341,106 @@ static void worker(int rootfd, int outfd, uid_t uid, gid_t gid, const char *poli
 	_exit(0);
 }
 
-int pfj_verify_read_findings(int fd, struct findings_sink *sink)
+/* decode_report - records, then the end marker as the very last byte */
+static int decode_report(const struct pfj_buf *in, struct findings_sink *sink)
 {
-	struct pfj_buf in = { 0 };
 	size_t pos = 0;
-	int ended = 0, r = 0;
+	int ended = 0;
 
-	if (pfj_read_fd(fd, WORKER_MAX_OUTPUT, &in) < 0) {
-		pfj_buf_free(&in);
-		return -1;
-	}
-	while (pos < in.len) {
-		const unsigned char *p = (const unsigned char *)in.data + pos;
+	while (pos < in->len) {
+		const unsigned char *p = (const unsigned char *)in->data + pos;
 		struct pfj_finding f;
 		int n;
 
-		if (p[0] == 'E' && pos + 1 == in.len) {
+		if (p[0] == 'E' && pos + 1 == in->len) {
 			ended = 1;
-			pos++;
 			break;
 		}
-		n = pfj_finding_decode(p, in.len - pos, &f);
-		if (n <= 0) {
-			r = -1;	/* malformed or cut short: trust none of it */
-			break;
-		}
-		if (sink->add(&f, sink->arg) != 0) {
-			r = -1;
-			break;
-		}
+		n = pfj_finding_decode(p, in->len - pos, &f);
+		if (n <= 0)
+			return -1;	/* malformed or cut short: trust none of it */
+		if (sink->add(&f, sink->arg) != 0)
+			return -1;
 		pos += (size_t)n;
 	}
-	pfj_buf_free(&in);
-	return r == 0 && ended ? 0 : -1;
+	return ended ? 0 : -1;
 }
 
-/* run_worker - fork the walker and collect what it says */
+int pfj_verify_read_findings(int fd, struct findings_sink *sink)
+{
+	struct pfj_buf in = { 0 };
+	int r = pfj_read_fd(fd, WORKER_MAX_OUTPUT, &in) < 0 ? -1 : decode_report(&in, sink);
+
+	pfj_buf_free(&in);
+	return r;
+}
+
+/* read_until - read fd to EOF, giving up at the deadline (a stopped worker) */
+static int read_until(int fd, long long deadline_ms, struct pfj_buf *out)
+{
+	char chunk[65536];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec now;
+		long long left;
+		ssize_t n;
+		int r;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = deadline_ms - (now.tv_sec * 1000LL + now.tv_nsec / 1000000);
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		if (out->len + (size_t)n > WORKER_MAX_OUTPUT)
+			return -EFBIG;
+		if (pfj_buf_add(out, chunk, (size_t)n) < 0)
+			return -ENOMEM;
+	}
+}
+
+/* child_fds - the worker keeps the jail root (3), the pipe (4) and stderr */
+static int child_fds(int *rootfd, int *outfd)
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int r3, r4;
+
+	if (null < 0)
+		return -1;
+	/* move the two descriptors above any collision first */
+	r3 = fcntl(*rootfd, F_DUPFD_CLOEXEC, 10);
+	r4 = fcntl(*outfd, F_DUPFD_CLOEXEC, 10);
+	if (r3 < 0 || r4 < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup3(r3, 3, O_CLOEXEC) < 0 || dup3(r4, 4, O_CLOEXEC) < 0)
+		return -1;
+	closefrom(5);
+	*rootfd = 3;
+	*outfd = 4;
+	return 0;
+}
+
+/* run_worker - fork the walker and collect what it says, within timeout seconds */
 static int run_worker(int rootfd, uid_t uid, gid_t gid, const char *policy,
-		      const struct pfj_audit_spec *spec, int show_status, struct findings *fs,
-		      char *why, size_t why_size)
+		      const struct pfj_audit_spec *spec, int show_status, int timeout,
+		      struct findings *fs, char *why, size_t why_size)
 {
 	struct findings_sink sink = { .add = add_finding, .arg = fs };
-	int p[2], status, r;
+	struct pfj_buf report = { 0 };
+	struct timespec now;
+	int p[2], status = -1, r;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -397,20 +456,41 @@ static int run_worker(int rootfd, uid_t uid, gid_t gid, const char *policy,
 		return -1;
 	}
 	if (pid == 0) {
+		int out = p[1];
+
 		close(p[0]);
-		worker(rootfd, p[1], uid, gid, policy, spec, show_status);
+		if (child_fds(&rootfd, &out) < 0)
+			_exit(3);
+		worker(rootfd, out, uid, gid, policy, spec, show_status);
 	}
 	close(p[1]);
-	r = pfj_verify_read_findings(p[0], &sink);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	r = read_until(p[0], now.tv_sec * 1000LL + now.tv_nsec / 1000000 + timeout * 1000LL,
+		       &report);
 	close(p[0]);
+	if (r < 0)
+		kill(pid, SIGKILL);	/* a stopped or runaway worker: end it */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(why, why_size, "the unprivileged jail walker failed (%s)",
-			 WIFSIGNALED(status) ? (WTERMSIG(status) == SIGSYS ?
-			 "killed by its seccomp filter" : "killed by a signal") : "exit status");
+	if (r == -ETIMEDOUT) {
+		snprintf(why, why_size, "the jail walker did not finish within verify.timeout (%d s)", timeout);
+		pfj_buf_free(&report);
 		return -1;
 	}
+	if (r < 0) {
+		snprintf(why, why_size, "reading the jail walker's report: %s", strerror(-r));
+		pfj_buf_free(&report);
+		return -1;
+	}
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(why, why_size, "the unprivileged jail walker failed (%s)",
+			 status != -1 && WIFSIGNALED(status) ? (WTERMSIG(status) == SIGSYS ?
+			 "killed by its seccomp filter" : "killed by a signal") : "exit status");
+		pfj_buf_free(&report);
+		return -1;
+	}
+	r = decode_report(&report, &sink);
+	pfj_buf_free(&report);
 	if (r < 0) {
 		snprintf(why, why_size, "the jail walker sent a malformed report; nothing of it is trusted");
 		return -1;
@@ -518,8 +598,8 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 				(int)sysconf(_SC_NPROCESSORS_ONLN),
 		};
 
-		if (run_worker(rootfd, wuid, wgid, policy, &spec, pfj_log_verbosity() > 1, &fs,
-			       why, sizeof(why)) < 0) {
+		if (run_worker(rootfd, wuid, wgid, policy, &spec, pfj_log_verbosity() > 1,
+			       conf->verify_timeout, &fs, why, sizeof(why)) < 0) {
 			pfj_err("%s: %s", qdir, why);
 			goto out;
 		}
