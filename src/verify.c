@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -457,7 +458,13 @@ static int run_worker(int rootfd, uid_t uid, gid_t gid, const char *policy,
 	}
 	if (pid == 0) {
 		int out = p[1];
+		struct rlimit rl;
 
+		/* the audit holds one descriptor per file until it hashes them all */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		close(p[0]);
 		if (child_fds(&rootfd, &out) < 0)
 			_exit(3);
