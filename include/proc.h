@@ -16,11 +16,15 @@ struct pfj_run_result {
  * /dev/null and no other descriptors.  Collects stdout and stderr (each at
  * most 16 MiB).  Returns 0 when the program ran (look at res->status), or
  * -errno when it could not be started or read; res is always initialised and
- * must be released with pfj_run_result_free().
+ * must be released with pfj_run_result_free().  A program that produces no
+ * output for two minutes is killed (-ETIMEDOUT).
  */
 int pfj_run(const char *const argv[], const char *const extra_env[],
 	    struct pfj_run_result *res);
 void pfj_run_result_free(struct pfj_run_result *res);
+
+/* How long a helper may stay silent before it is killed (default 2 minutes). */
+void pfj_run_set_timeout(int ms);
 
 /* "exit status 3", "killed by signal 9": for messages. */
 const char *pfj_run_describe(int status, char *buf, size_t size);

@@ -23,6 +23,13 @@
 #include "proc.h"
 
 #define PFJ_RUN_MAX_OUTPUT (16u << 20)
+/* postconf and postalias finish in milliseconds; two minutes of silence is a hang */
+static int run_timeout_ms = 120 * 1000;
+
+void pfj_run_set_timeout(int ms)
+{
+	run_timeout_ms = ms > 0 ? ms : 120 * 1000;
+}
 
 static const char *const base_env[] = {
 	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
@@ -60,11 +67,15 @@ static int drain(int out_fd, int err_fd, struct pfj_run_result *res)
 	int open_count = 2, r = 0;
 
 	while (open_count > 0) {
-		if (poll(pfd, 2, -1) < 0) {
+		int pr = poll(pfd, 2, run_timeout_ms);
+
+		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (pr == 0)
+			return -ETIMEDOUT;	/* a stopped or stuck helper */
 		for (int i = 0; i < 2; i++) {
 			ssize_t n;
 
@@ -124,6 +135,8 @@ int pfj_run(const char *const argv[], const char *const extra_env[],
 	r = drain(out[0], err[0], res);
 	close(out[0]);
 	close(err[0]);
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &res->status, 0) < 0) {
 		if (errno != EINTR) {
 			r = -errno;

@@ -9,6 +9,10 @@
 
 #include "testutil.h"
 #include "postconf.h"
+#include "proc.h"
+
+#include <signal.h>
+#include <time.h>
 
 /* fake - install a postconf script in the test dir */
 static void fake(const char *dir, const char *body)
@@ -154,6 +158,38 @@ static void test_relative_path_rejected(void **state)
 	pfj_postconf_free(&pc);
 }
 
+/* A postconf that hangs is killed, and the caller gets an error, not a hang. */
+static void test_hung_postconf(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	const char *names[] = { "queue_directory" };
+	char *v = NULL, why[512], body[512];
+	struct timespec t0, t1;
+
+	snprintf(body, sizeof(body), "echo $$ > %s/pid\nexec sleep 30", d->path);
+	fake(d->path, body);
+	pfj_run_set_timeout(300);
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pfj_postconf_get(&pc, names, 1, &v, why, sizeof(why)), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pfj_run_set_timeout(0);
+	assert_null(v);
+	assert_non_null(strstr(why, "cannot run"));
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	{
+		char path[512], *pid;
+
+		snprintf(path, sizeof(path), "%s/pid", d->path);
+		pid = tu_read(path, NULL);
+		assert_non_null(pid);
+		assert_int_equal(kill((pid_t)atoi(pid), 0), -1);	/* killed and reaped */
+		free(pid);
+	}
+	pfj_postconf_free(&pc);
+}
+
 static void test_version_cmp(void **state)
 {
 	static const struct { const char *a, *b; int sign; } t[] = {
@@ -181,6 +217,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_lines, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_root_paths, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_relative_path_rejected, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_hung_postconf, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test(test_version_cmp),
 	};
 
