@@ -2,7 +2,10 @@
 #ifndef PFJ_CONF_H
 #define PFJ_CONF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+
+#include <libconfig.h>
 
 #include "util.h"
 
@@ -71,6 +74,11 @@ struct pfj_conf {
 int pfj_conf_load(struct pfj_conf *conf, const char *file, bool missing_ok,
 		  char *why, size_t why_size);
 void pfj_conf_free(struct pfj_conf *conf);
+
+/* "FILE:LINE: message" about a libconfig setting (line 0 when s is NULL); returns -1. */
+int pfj_setting_errorv(char *why, size_t why_size, const char *file,
+		       const config_setting_t *s, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 /* Print the effective configuration in libconfig syntax (for -v / tests). */
 struct pfj_buf;

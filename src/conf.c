@@ -248,14 +248,21 @@ static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 static int fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pfj_setting_errorv(ld->why, ld->why_size, ld->file, s, fmt, ap);
 	va_end(ap);
-	snprintf(ld->why, ld->why_size, "%s:%u: %s", ld->file,
-		 s ? config_setting_source_line(s) : 0, msg);
+	return -1;
+}
+
+int pfj_setting_errorv(char *why, size_t why_size, const char *file,
+		       const config_setting_t *s, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(why, why_size, "%s:%u: %s", file, s ? config_setting_source_line(s) : 0, msg);
 	return -1;
 }
 

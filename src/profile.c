@@ -18,6 +18,7 @@
 
 #include <libconfig.h>
 
+#include "conf.h"
 #include "profile.h"
 
 struct ploader {
@@ -30,14 +31,11 @@ static int pfail(struct ploader *pl, const config_setting_t *s, const char *fmt,
 	__attribute__((format(printf, 3, 4)));
 static int pfail(struct ploader *pl, const config_setting_t *s, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pfj_setting_errorv(pl->why, pl->why_size, pl->name, s, fmt, ap);
 	va_end(ap);
-	snprintf(pl->why, pl->why_size, "%s:%u: %s", pl->name,
-		 s ? config_setting_source_line(s) : 0, msg);
 	return -1;
 }
 
