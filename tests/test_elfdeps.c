@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "elfdeps.h"
+#include "testutil.h"
 
 #ifdef __x86_64__
 #define HOST_LIBDIR	"/lib/x86_64-linux-gnu"
@@ -33,18 +34,6 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Join a string vector with '|' (into a static buffer) for easy comparison. */
-static const char *joined(const struct pfj_strv *sv)
-{
-	static char out[4096];
-	size_t o = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < sv->n; i++)
-		o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s",
-				      i ? "|" : "", sv->v[i]);
-	return out;
-}
 
 /* Create dir and its parents (like mkdir -p). */
 static void mkdirs(const char *path)
@@ -391,7 +380,7 @@ static void test_elf_case(void **state)
 		assert_string_equal(info.soname, "libself.so.2");
 		assert_string_equal(info.runpath, "$ORIGIN/../lib");
 		assert_null(info.rpath);
-		assert_string_equal(joined(&info.needed), "libfoo.so.1|libc.so.6");
+		assert_string_equal(tu_join(&info.needed, "|"), "libfoo.so.1|libc.so.6");
 	}
 	pfj_elf_info_free(&info);
 }
@@ -583,8 +572,8 @@ static void test_ldconf_case(void **state)
 		len = 10;
 	assert_int_equal(pfj_ldconf_parse(tc->text, len, tc->conf_dir, &dirs,
 					  &globs), 0);
-	assert_string_equal(joined(&dirs), tc->dirs);
-	assert_string_equal(joined(&globs), tc->globs);
+	assert_string_equal(tu_join(&dirs, "|"), tc->dirs);
+	assert_string_equal(tu_join(&globs, "|"), tc->globs);
 	pfj_strv_free(&dirs);
 	pfj_strv_free(&globs);
 }
@@ -625,7 +614,7 @@ static void test_ldpath_fake_root(void **state)
 
 	assert_int_equal(pfj_ldpath_init(&lp, root, ELFCLASS64, EM_X86_64, why,
 					 sizeof(why)), 0);
-	assert_string_equal(joined(&lp.dirs),
+	assert_string_equal(tu_join(&lp.dirs, "|"),
 			    "/opt/a|/opt/first|/opt/extra|/opt/b|"
 			    "/lib/x86_64-linux-gnu|/usr/lib/x86_64-linux-gnu|"
 			    "/lib64|/usr/lib64|/lib|/usr/lib");
@@ -635,7 +624,7 @@ static void test_ldpath_fake_root(void **state)
 	/* aarch64 in the same root: only the generic dirs exist */
 	assert_int_equal(pfj_ldpath_init(&lp, root, ELFCLASS64, EM_AARCH64, why,
 					 sizeof(why)), 0);
-	assert_string_equal(joined(&lp.dirs),
+	assert_string_equal(tu_join(&lp.dirs, "|"),
 			    "/opt/a|/opt/first|/opt/extra|/opt/b|"
 			    "/lib64|/usr/lib64|/lib|/usr/lib");
 	pfj_ldpath_free(&lp);
@@ -669,7 +658,7 @@ static void test_ldpath_multiarch(void **state)
 		assert_int_equal(pfj_ldpath_init(&lp, root, ma[i].elf_class,
 						 ma[i].machine, why, sizeof(why)), 0);
 		snprintf(expect, sizeof(expect), "%s|/usr/lib", ma[i].dir);
-		assert_string_equal(joined(&lp.dirs), expect);
+		assert_string_equal(tu_join(&lp.dirs, "|"), expect);
 		pfj_ldpath_free(&lp);
 	}
 }
@@ -947,7 +936,7 @@ static void test_closure_fake_root(void **state)
 	pfj_strv_add(&skip, "libc.so.6");
 	assert_int_equal(pfj_ld_closure(&lp, start, 1, &skip, &out, why,
 					sizeof(why)), 0);
-	assert_string_equal(joined(&out),
+	assert_string_equal(tu_join(&out, "|"),
 			    "/lib/x86_64-linux-gnu/libreadline.so.8|"
 			    "/lib/x86_64-linux-gnu/libtinfo.so.6");
 	pfj_strv_free(&out);
@@ -1027,7 +1016,7 @@ static void test_closure_handmade(void **state)
 	pfj_strv_add(&skip, "libc.so.6");
 	assert_int_equal(pfj_ld_closure(&lp, start, 1, &skip, &out, why,
 					sizeof(why)), 0);
-	assert_string_equal(joined(&out),
+	assert_string_equal(tu_join(&out, "|"),
 			    "/app/bin/app|/app/bin/../private/libpriv.so.1|"
 			    "/usr/lib/libpub.so.2");
 	pfj_strv_free(&out);
@@ -1060,7 +1049,7 @@ static void test_closure_handmade(void **state)
 		pfj_strv_add(&skip2, "libc.so.6");
 		assert_int_equal(pfj_ld_closure(&lp, s3, 2, &skip2, &out, why,
 						sizeof(why)), 0);
-		assert_string_equal(joined(&out), "/usr/lib/libpub.so.2");
+		assert_string_equal(tu_join(&out, "|"), "/usr/lib/libpub.so.2");
 		pfj_strv_free(&out);
 		pfj_strv_free(&skip2);
 	}

@@ -89,18 +89,6 @@ static const struct parse_case parse_cases[] = {
 	{ "NUL byte", "hosts: files\npasswd: fi\0les\n", 2, "NUL", NULL, NULL },
 };
 
-/* join - the strings of sv separated by single spaces (static buffer) */
-static const char *join(const struct pfj_strv *sv)
-{
-	static char out[512];
-	size_t k = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; i < sv->n; i++)
-		k += (size_t)snprintf(out + k, sizeof(out) - k, "%s%s",
-				      i ? " " : "", sv->v[i]);
-	return out;
-}
 
 /* text_len - length of a case text, including an embedded NUL case */
 static size_t text_len(const struct parse_case *tc)
@@ -130,7 +118,7 @@ static void test_parse_case(void **state)
 	assert_int_equal(r, 0);
 	sv = pfj_nsswitch_services(&ns, tc->db, &scratch);
 	assert_non_null(sv);
-	assert_string_equal(join(sv), tc->services);
+	assert_string_equal(tu_join(sv, " "), tc->services);
 	pfj_strv_free(&scratch);
 	pfj_nsswitch_free(&ns);
 }
@@ -171,7 +159,7 @@ static void test_module_case(void **state)
 	if (tc->text)
 		assert_int_equal(pfj_nsswitch_parse(tc->text, strlen(tc->text), &ns, &err), 0);
 	assert_int_equal(pfj_nss_modules(tc->text ? &ns : NULL, dbs, 4, tc->builtin, &so), 0);
-	assert_string_equal(join(&so), tc->sonames);
+	assert_string_equal(tu_join(&so, " "), tc->sonames);
 	pfj_strv_free(&so);
 	pfj_nsswitch_free(&ns);
 }
@@ -188,7 +176,7 @@ static void test_modules_append(void **state)
 	assert_int_equal(pfj_nsswitch_parse(text, strlen(text), &ns, NULL), 0);
 	assert_int_equal(pfj_strv_add(&so, "libnss_ldap.so.2"), 0);
 	assert_int_equal(pfj_nss_modules(&ns, dbs, 1, 1, &so), 0);
-	assert_string_equal(join(&so), "libnss_ldap.so.2");
+	assert_string_equal(tu_join(&so, " "), "libnss_ldap.so.2");
 	pfj_strv_free(&so);
 	pfj_nsswitch_free(&ns);
 }

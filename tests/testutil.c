@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "util.h"
 
 int tu_dir_setup(void **state)
 {
@@ -119,4 +120,20 @@ int tu_run_table(const char *group, const void *cases, size_t ncases, size_t cas
 	r = _cmocka_run_group_tests(group, t, ncases + nextra, NULL, NULL);
 	free(t);
 	return r;
+}
+
+const char *tu_join(const struct pfj_strv *sv, const char *sep)
+{
+	static char out[8192];
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sv->n && o < sizeof(out) - 1; i++) {
+		int n = snprintf(out + o, sizeof(out) - o, "%s%s", i ? sep : "", sv->v[i]);
+
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+	return out;
 }

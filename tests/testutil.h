@@ -21,6 +21,10 @@ char *tu_write(const char *dir, const char *name, const char *content, int mode)
 /* Read a whole file into a malloc'ed, NUL-terminated string (NULL if missing). */
 char *tu_read(const char *path, size_t *len);
 
+/* The strings of sv joined with sep, in a static buffer (truncated if long). */
+struct pfj_strv;
+const char *tu_join(const struct pfj_strv *sv, const char *sep);
+
 /*
  * Run a table-driven group: one test per case, named by the case's label
  * (the first member of every case struct, a const char *), with the case as
