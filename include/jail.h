@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "json.h"
+#include "state.h"
 #include "util.h"
 
 /* The Postfix settings build needs, fetched with one postconf run. */
@@ -40,10 +41,6 @@ struct pfj_build_state {
 int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		   struct pfj_json *json, int *changes);
 
-/* The manifest file of this Postfix instance (malloc'ed path, inside ROOT). */
-char *pfj_manifest_path(const struct pfj_ctx *ctx);
-
-/* This instance's state file with the given suffix ("manifest", "postconf"). */
-char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix);
+/* pfj_manifest_path and pfj_state_path live in state.h. */
 
 #endif

@@ -16,16 +16,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #define MF_MAGIC	"pfjail-manifest "
 #define MF_QUOTE_MAX	48
-#define MF_HASH_CHUNK	(1024 * 1024)
 
 static const char hexu[] = "0123456789ABCDEF";
 static const char hexl[] = "0123456789abcdef";
@@ -752,73 +751,6 @@ int pfj_manifest_add(struct pfj_manifest *m, const struct pfj_mf_entry *e)
 nomem:
 	entry_free(&c);
 	return -ENOMEM;
-}
-
-/* sha256_md - fetch the implementation once (an implicit fetch per call is slow in OpenSSL 3) */
-static const EVP_MD *sha256_md(void)
-{
-	static EVP_MD *md;
-
-	if (!md)
-		md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	return md;
-}
-
-int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32])
-{
-	unsigned int n = 0;
-	const EVP_MD *md = sha256_md();
-
-	if (!md || EVP_Digest(data, len, out, &n, md, NULL) != 1 || n != 32)
-		return -EIO;
-	return 0;
-}
-
-int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
-{
-	unsigned long long total = 0;
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
-	unsigned char *chunk;
-	ssize_t n;
-	int r = 0;
-
-	chunk = malloc(MF_HASH_CHUNK);
-	ctx = EVP_MD_CTX_new();
-	if (!chunk || !ctx) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (!sha256_md() || EVP_DigestInit_ex(ctx, sha256_md(), NULL) != 1) {
-		r = -EIO;
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, chunk, MF_HASH_CHUNK);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (EVP_DigestUpdate(ctx, chunk, (size_t)n) != 1) {
-			r = -EIO;
-			goto out;
-		}
-		total += (unsigned long long)n;
-	}
-	if (EVP_DigestFinal_ex(ctx, out, &mdlen) != 1 || mdlen != 32) {
-		r = -EIO;
-		goto out;
-	}
-	if (size)
-		*size = total;
-out:
-	EVP_MD_CTX_free(ctx);
-	free(chunk);
-	return r;
 }
 
 void pfj_sha256_hex(const unsigned char in[32], char out[65])

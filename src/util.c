@@ -148,14 +148,29 @@ char *pfj_root_path(const char *root, const char *path)
 	return pfj_asprintf("%.*s/%s", (int)rl, root, path);
 }
 
+/* Reads straight into the buffer: no large stack buffer (the supervisor stays small). */
 int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
 {
-	char chunk[65536];
-
 	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
+		size_t room, limit;
+		ssize_t n;
 		int r;
 
+		if (out->len > max)
+			return -EFBIG;
+		limit = max - out->len + 1;	/* one byte more shows that max is exceeded */
+		room = out->cap > out->len + 1 ? out->cap - out->len - 1 : 0;
+		if (room < 4096) {
+			/* grow geometrically, from 4 KiB */
+			room = out->len < 4096 ? 4096 : out->len;
+			if (room > limit)
+				room = limit;
+			if ((r = buf_reserve(out, room)) < 0)
+				return r;
+		}
+		if (room > limit)
+			room = limit;
+		n = read(fd, out->data + out->len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -164,8 +179,8 @@ int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
 			return 0;
 		if (out->len + (size_t)n > max)
 			return -EFBIG;
-		if ((r = pfj_buf_add(out, chunk, (size_t)n)) < 0)
-			return r;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
 	}
 }
 
