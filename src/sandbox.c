@@ -8,16 +8,22 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
 
 #include <seccomp.h>
 
 #include "sandbox.h"
 
-int pfj_policy_parse(const char *text, const char *name, struct pfj_strv *calls,
-		     char *why, size_t why_size)
+int pfj_policy_parse(const char *text, const char *name, int skip_unknown,
+		     struct pfj_strv *calls, char *why, size_t why_size)
 {
 	unsigned lineno = 0;
 	const char *p = text;
@@ -49,6 +55,10 @@ int pfj_policy_parse(const char *text, const char *name, struct pfj_strv *calls,
 			memcpy(word, p, n);
 			word[n] = '\0';
 			if (seccomp_syscall_resolve_name(word) == __NR_SCMP_ERROR) {
+				if (skip_unknown) {
+					p = *e ? e + 1 : e;
+					continue;
+				}
 				snprintf(why, why_size, "%s:%u: unknown system call \"%s\"", name, lineno, word);
 				return -1;
 			}
@@ -103,10 +113,190 @@ int pfj_seccomp_allow_file(const char *path, uint32_t otherwise, char *why, size
 		snprintf(why, why_size, "%s: cannot read seccomp policy: %s", path, strerror(-r));
 		return -1;
 	}
-	r = pfj_policy_parse(text.data ? text.data : "", path, &calls, why, why_size);
+	r = pfj_policy_parse(text.data ? text.data : "", path, 0, &calls, why, why_size);
 	if (r == 0)
 		r = pfj_seccomp_allow(&calls, otherwise, why, why_size);
 	pfj_buf_free(&text);
 	pfj_strv_free(&calls);
+	return r;
+}
+
+/* ---- pfjail supervise: one filter for master and every Postfix daemon ---------------- */
+
+const char *const pfj_seccomp_mode_names[] = {
+	[PFJ_SECCOMP_OFF] = "off",
+	[PFJ_SECCOMP_DENY] = "deny",
+	[PFJ_SECCOMP_ALLOW] = "allow",
+	[PFJ_SECCOMP_LEARN] = "learn",
+};
+
+int pfj_seccomp_mode(const char *name)
+{
+	for (int i = 0; i < (int)(sizeof(pfj_seccomp_mode_names) / sizeof(*pfj_seccomp_mode_names)); i++)
+		if (strcmp(name, pfj_seccomp_mode_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int pfj_seccomp_notify_available(void)
+{
+	/* API level 6: the kernel has user notification with the fixes libseccomp needs */
+	return seccomp_api_get() >= 6;
+}
+
+static const char *const launcher_calls[] = {
+	"sendmsg", "sendto", "close", "openat", "read", "prlimit64", "capget", "capset",
+	"prctl", "execve", "exit_group",
+};
+
+/*
+ * Without a listener the kernel answers by itself: EPERM for a denied call,
+ * a kill outside the allowlist, a kernel log line when learning.  With one,
+ * every such call waits for the supervisor, which logs it by name and then
+ * answers the same way (pfj_seccomp_notify_handle).
+ */
+int pfj_seccomp_supervise(int mode, const struct pfj_strv *calls, int notify, int *listener,
+			  char *why, size_t why_size)
+{
+	uint32_t dflt, listed;
+	scmp_filter_ctx ctx;
+	int r;
+
+	*listener = -1;
+	switch (mode) {
+	case PFJ_SECCOMP_DENY:
+		dflt = SCMP_ACT_ALLOW;
+		listed = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(EPERM);
+		break;
+	case PFJ_SECCOMP_ALLOW:
+		dflt = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_KILL_PROCESS;
+		listed = SCMP_ACT_ALLOW;
+		break;
+	case PFJ_SECCOMP_LEARN:
+		dflt = notify ? SCMP_ACT_NOTIFY : SCMP_ACT_LOG;
+		listed = SCMP_ACT_ALLOW;
+		break;
+	default:
+		return 0;
+	}
+	ctx = seccomp_init(dflt);
+	if (!ctx) {
+		snprintf(why, why_size, "seccomp_init failed");
+		return -1;
+	}
+	/* libseccomp sets no_new_privs unless told not to; that is supervise.no_new_privs' call */
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) < 0) {
+		snprintf(why, why_size, "seccomp_attr_set(NNP): %s", strerror(-r));
+		seccomp_release(ctx);
+		return -1;
+	}
+	/* a binary tree of the calls rather than a list: every daemon runs it on every call
+	 * the kernel's cache of constant answers does not cover */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (size_t i = 0; i < calls->n; i++) {
+		int nr = seccomp_syscall_resolve_name(calls->v[i]);
+
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		r = seccomp_rule_add(ctx, listed, nr, 0);
+		if (r < 0) {
+			snprintf(why, why_size, "seccomp rule for %s: %s", calls->v[i], strerror(-r));
+			seccomp_release(ctx);
+			return -1;
+		}
+	}
+	/* what the launcher itself does between loading the filter and exec */
+	for (size_t i = 0; mode != PFJ_SECCOMP_DENY && i < sizeof(launcher_calls) / sizeof(*launcher_calls); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, seccomp_syscall_resolve_name(launcher_calls[i]), 0);
+		if (r < 0 && r != -EEXIST) {
+			snprintf(why, why_size, "seccomp rule for %s: %s", launcher_calls[i], strerror(-r));
+			seccomp_release(ctx);
+			return -1;
+		}
+	}
+	r = seccomp_load(ctx);
+	if (r < 0) {
+		snprintf(why, why_size, "seccomp_load: %s", strerror(-r));
+		seccomp_release(ctx);
+		return -1;
+	}
+	if (notify) {
+		*listener = seccomp_notify_fd(ctx);
+		if (*listener < 0) {
+			snprintf(why, why_size, "seccomp_notify_fd: %s", strerror(-*listener));
+			seccomp_release(ctx);
+			return -1;
+		}
+	}
+	/* the listener outlives the context: libseccomp does not close it on release */
+	seccomp_release(ctx);
+	return 0;
+}
+
+const char *pfj_syscall_name(int nr, char *buf, size_t size)
+{
+	char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+	if (name)
+		snprintf(buf, size, "%s", name);
+	else
+		snprintf(buf, size, "syscall %d", nr);
+	free(name);
+	return buf;
+}
+
+int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
+{
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+	int r;
+
+	memset(ev, 0, sizeof(*ev));
+	if ((r = seccomp_notify_alloc(&req, &resp)) < 0)
+		return r;
+	r = seccomp_notify_receive(fd, req);
+	if (r < 0)
+		goto out;
+	ev->pid = (pid_t)req->pid;
+	pfj_syscall_name(req->data.nr, ev->syscall, sizeof(ev->syscall));
+	resp->id = req->id;
+	resp->error = 0;
+	resp->val = 0;
+	resp->flags = 0;
+	switch (mode) {
+	case PFJ_SECCOMP_DENY:
+		resp->error = -EPERM;
+		ev->action = "denied (EPERM)";
+		break;
+	case PFJ_SECCOMP_LEARN:
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ev->action = "allowed (learn mode)";
+		break;
+	default: {
+		/*
+		 * Outside the allowlist: the process dies without the call ever
+		 * running.  The pidfd is taken while the notification is still
+		 * pending, so it names the caller, not a recycled pid.
+		 */
+		int pfd = (int)syscall(SYS_pidfd_open, ev->pid, 0);
+
+		ev->action = "killed";
+		if (pfd >= 0 && seccomp_notify_id_valid(fd, req->id) == 0) {
+			(void)syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+			close(pfd);
+			r = 0;
+			goto out;
+		}
+		if (pfd >= 0)
+			close(pfd);
+		resp->error = -EPERM;
+		break;
+	}
+	}
+	r = seccomp_notify_respond(fd, resp);
+	if (r == -ENOENT)	/* the caller died meanwhile */
+		r = 0;
+out:
+	seccomp_notify_free(req, resp);
 	return r;
 }
