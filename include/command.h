@@ -10,6 +10,8 @@ struct pfj_ctx {
 	const struct pfj_cli *cli;
 	const struct pfj_conf *conf;
 	struct pfj_postconf pc;		/* reader for this Postfix instance */
+	int argc;			/* the command line as given (supervise hands it on) */
+	char **argv;
 };
 
 

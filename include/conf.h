@@ -75,6 +75,10 @@ int pfj_conf_load(struct pfj_conf *conf, const char *file, bool missing_ok,
 		  char *why, size_t why_size);
 void pfj_conf_free(struct pfj_conf *conf);
 
+/* Load the file the command line names (-f, or the default inside -R ROOT); errors are logged. */
+struct pfj_cli;
+int pfj_conf_load_cli(struct pfj_conf *conf, const struct pfj_cli *cli);
+
 /* "FILE:LINE: message" about a libconfig setting (line 0 when s is NULL); returns -1. */
 int pfj_setting_errorv(char *why, size_t why_size, const char *file,
 		       const config_setting_t *s, const char *fmt, va_list ap)

@@ -20,7 +20,10 @@
 #include <cap-ng.h>
 #include <libconfig.h>
 
+#include "cli.h"
 #include "conf.h"
+#include "log.h"
+#include "util.h"
 
 enum conf_type {
 	T_STRING,		/* any non-empty string */
@@ -599,5 +602,24 @@ int pfj_conf_dump(const struct pfj_conf *conf, struct pfj_buf *out)
 	}
 	if (!r && group)
 		r = pfj_buf_adds(out, "};\n");
+	return r;
+}
+
+int pfj_conf_load_cli(struct pfj_conf *conf, const struct pfj_cli *cli)
+{
+	char why[1024];
+	char *file = cli->conf_file ? strdup(cli->conf_file) : pfj_root_path(cli->root, PFJ_CONF_FILE);
+	int r;
+
+	if (!file) {
+		pfj_err("out of memory");
+		return -1;
+	}
+	r = pfj_conf_load(conf, file, cli->conf_file == NULL, why, sizeof(why));
+	if (r < 0)
+		pfj_err("%s", why);
+	else
+		pfj_debug("configuration: %s", conf->path ? conf->path : "built-in defaults");
+	free(file);
 	return r;
 }

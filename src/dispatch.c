@@ -14,6 +14,7 @@
 #include "cfile.h"
 #include "command.h"
 #include "hook.h"
+#include "supervise.h"
 #include "verify.h"
 #include "log.h"
 
@@ -25,13 +26,6 @@ static int cmd_version(struct pfj_ctx *ctx)
 	return PFJ_EXIT_OK;
 }
 
-/* cmd_not_yet - commands whose issues are not done yet */
-static int cmd_not_yet(struct pfj_ctx *ctx)
-{
-	pfj_err("%s: not implemented yet", pfj_command_name(ctx->cli->command));
-	return PFJ_EXIT_ERROR;
-}
-
 static const struct {
 	enum pfj_command cmd;
 	int (*run)(struct pfj_ctx *);
@@ -40,7 +34,7 @@ static const struct {
 	{ PFJ_CMD_BUILD, pfj_cmd_build, 1 },
 	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1 },
 	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1 },
-	{ PFJ_CMD_SUPERVISE, cmd_not_yet, 0 },
+	{ PFJ_CMD_SUPERVISE, pfj_cmd_supervise, 0 },
 	{ PFJ_CMD_HOOK, pfj_cmd_hook, 1 },
 	{ PFJ_CMD_VERSION, cmd_version, 0 },
 };

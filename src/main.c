@@ -25,7 +25,6 @@ int main(int argc, char *argv[])
 	struct pfj_conf conf;
 	struct pfj_ctx ctx = { .cli = &cli, .conf = &conf };
 	char why[1024];
-	char *conf_file;
 	int status;
 
 	umask(022);
@@ -42,19 +41,10 @@ int main(int argc, char *argv[])
 		     cli.verbosity);
 
 	/* The configuration is loaded and validated before any command runs. */
-	conf_file = cli.conf_file ? strdup(cli.conf_file) :
-		pfj_root_path(cli.root, PFJ_CONF_FILE);
-	if (!conf_file) {
-		pfj_err("out of memory");
+	if (pfj_conf_load_cli(&conf, &cli) < 0)
 		return PFJ_EXIT_ERROR;
-	}
-	if (pfj_conf_load(&conf, conf_file, cli.conf_file == NULL, why, sizeof(why)) < 0) {
-		pfj_err("%s", why);
-		free(conf_file);
-		return PFJ_EXIT_ERROR;
-	}
-	free(conf_file);
-	pfj_debug("configuration: %s", conf.path ? conf.path : "built-in defaults");
+	ctx.argc = argc;
+	ctx.argv = argv;
 
 	status = pfj_dispatch(&ctx);
 	pfj_conf_free(&conf);
