@@ -145,8 +145,9 @@ int pfj_seccomp_notify_available(void)
 }
 
 static const char *const launcher_calls[] = {
-	"sendmsg", "sendto", "close", "openat", "read", "prlimit64", "capget", "capset",
-	"prctl", "execve", "exit_group",
+	"sendmsg", "sendto", "close", "openat", "read", "newfstatat", "fstat", "lseek",
+	"brk", "mmap", "munmap", "getpid", "prlimit64", "capget", "capset", "prctl",
+	"execve", "exit_group",
 };
 
 /*

@@ -96,6 +96,7 @@ struct sv {
 	long long master_started;	/* ms */
 	long long stop_deadline;	/* ms */
 	int ready_polls;
+	int reload_pending;		/* a reload asked for before master could take SIGHUP */
 	int delay;			/* next backoff, seconds */
 	long long *fails;		/* ms of recent unexpected exits (ring) */
 	int nfails;
@@ -423,6 +424,7 @@ static enum sv_state start_master(struct sv *sv)
 	sv->master_started = now_ms();
 	sv->old_group = sv->master;
 	sv->ready_polls = 0;
+	sv->reload_pending = 0;
 	pfj_info("started %s (pid %d), capabilities %016llx, seccomp %s%s, no_new_privs %s",
 		 sv->launch.master, (int)sv->master, (unsigned long long)sv->caps,
 		 pfj_seccomp_mode_names[sv->seccomp_mode],
@@ -448,6 +450,10 @@ static enum sv_state act_poll_ready(struct sv *sv)
 		return S_WAIT_READY;
 	}
 	pfj_notice("Postfix master (pid %d) is up: pid file locked, listeners open", (int)sv->master);
+	if (sv->reload_pending) {
+		sv->reload_pending = 0;
+		send_master(sv, SIGHUP);
+	}
 	status(sv, "Postfix master running (pid %d)", (int)sv->master);
 	(void)pfj_sd_notify("READY=1");
 	if (sv->notified_fd >= 0) {
@@ -564,13 +570,26 @@ static enum sv_state act_stopped(struct sv *sv)
 	return act_stop_tick(sv);
 }
 
+/*
+ * reload_master - SIGHUP, once master catches it: until master_config()
+ * is done, SIGHUP would kill it.
+ */
+static void reload_master(struct sv *sv)
+{
+	if (!sv->master)
+		return;
+	if (sv->state == S_WAIT_READY)
+		sv->reload_pending = 1;
+	else
+		send_master(sv, SIGHUP);
+}
+
 static enum sv_state act_reload(struct sv *sv)
 {
 	pfj_notice("SIGHUP: re-syncing the jail and reloading Postfix");
 	(void)pfj_sd_notify("RELOADING=1");
 	(void)resync(sv, "reload");
-	if (sv->master)
-		send_master(sv, SIGHUP);
+	reload_master(sv);
 	(void)pfj_sd_notify("READY=1");
 	return sv->state;
 }
@@ -704,8 +723,7 @@ static enum sv_state act_audit(struct sv *sv)
 	if (procs == 0 && strcmp(policy, "rebuild") == 0) {
 		if (resync(sv, "audit findings, supervise.policy = rebuild") >= 0 &&
 		    run_pfjail(sv, "verify", NULL, PFJ_LOG_WARN) == 0) {
-			if (sv->master)
-				send_master(sv, SIGHUP);
+			reload_master(sv);
 			pfj_notice("audit: the jail was rebuilt and verifies clean");
 			return sv->state;
 		}
@@ -721,9 +739,8 @@ static enum sv_state act_audit(struct sv *sv)
 
 static enum sv_state act_resync(struct sv *sv)
 {
-	if (resync(sv, "a host source of the jail changed") > 0 && sv->master &&
-	    sv->state == S_RUNNING)
-		send_master(sv, SIGHUP);
+	if (resync(sv, "a host source of the jail changed") > 0)
+		reload_master(sv);
 	return sv->state;
 }
 
