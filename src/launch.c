@@ -86,7 +86,9 @@ static int status_line(pid_t pid, const char *key, char *val, size_t size)
 	return -ENOENT;
 }
 
-int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val)
+/* status_number - a status field as a number in base (unsigned, or signed) */
+static int status_number(pid_t pid, const char *key, int base, int is_signed,
+			 unsigned long long *u, long *l)
 {
 	char v[64], *end;
 	int r = status_line(pid, key, v, sizeof(v));
@@ -94,20 +96,25 @@ int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val)
 	if (r < 0)
 		return r;
 	errno = 0;
-	*val = strtoull(v, &end, 16);
+	if (is_signed)
+		*l = strtol(v, &end, base);
+	else
+		*u = strtoull(v, &end, base);
 	return errno || end == v || *end ? -EINVAL : 0;
+}
+
+int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val)
+{
+	unsigned long long u = 0;
+	int r = status_number(pid, key, 16, 0, &u, NULL);
+
+	*val = u;
+	return r;
 }
 
 int pfj_proc_status_int(pid_t pid, const char *key, long *val)
 {
-	char v[64], *end;
-	int r = status_line(pid, key, v, sizeof(v));
-
-	if (r < 0)
-		return r;
-	errno = 0;
-	*val = strtol(v, &end, 10);
-	return errno || end == v || *end ? -EINVAL : 0;
+	return status_number(pid, key, 10, 1, NULL, val);
 }
 
 /* ---- the child ------------------------------------------------------------------- */

@@ -594,6 +594,26 @@ static enum sv_state act_reload(struct sv *sv)
 	return sv->state;
 }
 
+/* proc_comm - a process's command name, "?" when it is gone */
+static void proc_comm(pid_t pid, char *comm, size_t size)
+{
+	char path[64];
+	ssize_t r = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r = read(fd, comm, size - 1);
+		close(fd);
+	}
+	if (r <= 0) {
+		snprintf(comm, size, "?");
+		return;
+	}
+	comm[r] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+}
+
 /* check_processes - every process of the instance is still confined as started */
 static int check_processes(struct sv *sv)
 {
@@ -659,22 +679,14 @@ static int check_processes(struct sv *sv)
 		}
 	}
 	for (size_t i = 0; in_set && i < n; i++) {
-		char link[64], root[PATH_MAX], comm[32] = "?";
+		char link[64], root[PATH_MAX], comm[20];
 		uint64_t bnd;
 		long sc;
 		ssize_t l;
-		int fd;
 
 		if (!in_set[i])
 			continue;
-		snprintf(link, sizeof(link), "/proc/%d/comm", (int)pids[i]);
-		if ((fd = open(link, O_RDONLY | O_CLOEXEC)) >= 0) {
-			ssize_t r = read(fd, comm, sizeof(comm) - 1);
-
-			comm[r > 0 ? r : 0] = '\0';
-			comm[strcspn(comm, "\n")] = '\0';
-			close(fd);
-		}
+		proc_comm(pids[i], comm, sizeof(comm));
 		if (pfj_proc_status_hex(pids[i], "CapBnd", &bnd) == 0 && (bnd & ~sv->caps)) {
 			pfj_err("audit: process %d (%s) has capability bounding set %016llx, wider than %016llx",
 				(int)pids[i], comm, (unsigned long long)bnd, (unsigned long long)sv->caps);
@@ -902,19 +914,12 @@ static int read_inotify(struct sv *sv)
 static void handle_notification(struct sv *sv)
 {
 	struct pfj_notify_event ev;
-	char path[64], comm[20] = "?";
-	int fd, seen = 0;
+	char comm[20];
+	int seen = 0;
 
 	if (pfj_seccomp_notify_handle(sv->listener, sv->seccomp_mode, &ev) < 0)
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)ev.pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		ssize_t r = read(fd, comm, sizeof(comm) - 1);
-
-		comm[r > 0 ? r : 0] = '\0';
-		comm[strcspn(comm, "\n")] = '\0';
-		close(fd);
-	}
+	proc_comm(ev.pid, comm, sizeof(comm));
 	/* the first time a program makes a call is a warning, repeats are debug */
 	for (int i = 0; i < sv->nseen; i++)
 		if (strcmp(sv->seen[i].call, ev.syscall) == 0 && strcmp(sv->seen[i].comm, comm) == 0)
