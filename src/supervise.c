@@ -73,6 +73,7 @@ struct watch {
 	int wd;
 	char *dir;
 	struct pfj_strv names;	/* source file names in dir */
+	int any;		/* a CA directory: a new certificate matters too */
 };
 
 struct sv {
@@ -80,6 +81,7 @@ struct sv {
 	const struct pfj_conf *conf;
 	const char *pfjail;
 	char *queue_dir, *queue_real, *daemon_dir, *pid_file, *manifest;
+	struct pfj_strv ca_dirs;	/* copied whole into the jail */
 	char *sv_status;		/* last STATUS= sent */
 	struct pfj_strv calls;
 	struct pfj_launch launch;
@@ -816,6 +818,9 @@ static void drop_watches(struct sv *sv)
 	sv->nwatches = 0;
 }
 
+static struct watch *watch_dir(struct sv *sv, const char *dir);
+
+/* watch_path - the directory of a host source, for changes to that name */
 static void watch_path(struct sv *sv, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -828,30 +833,35 @@ static void watch_path(struct sv *sv, const char *path)
 	dir[slash - path] = '\0';
 	if (!dir[0])
 		strcpy(dir, "/");
-	for (int i = 0; i < sv->nwatches; i++)
-		if (strcmp(sv->watches[i].dir, dir) == 0)
-			w = &sv->watches[i];
-	if (!w) {
-		int wd;
-
-		if (sv->nwatches == MAX_WATCHES)
-			return;
-		wd = inotify_add_watch(sv->inofd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
-				       IN_CREATE | IN_DELETE | IN_ATTRIB | IN_ONLYDIR);
-		if (wd < 0)
-			return;
-		for (int i = 0; i < sv->nwatches; i++)
-			if (sv->watches[i].wd == wd)
-				w = &sv->watches[i];
-		if (!w) {
-			w = &sv->watches[sv->nwatches++];
-			memset(w, 0, sizeof(*w));
-			w->wd = wd;
-			w->dir = strdup(dir);
-		}
-	}
+	if ((w = watch_dir(sv, dir)) == NULL)
+		return;
 	if (!pfj_strv_contains(&w->names, slash + 1))
 		(void)pfj_strv_add(&w->names, slash + 1);
+}
+
+/* watch_dir - the watch on dir, added when there is none yet (NULL: cannot) */
+static struct watch *watch_dir(struct sv *sv, const char *dir)
+{
+	struct watch *w;
+	int wd;
+
+	for (int i = 0; i < sv->nwatches; i++)
+		if (strcmp(sv->watches[i].dir, dir) == 0)
+			return &sv->watches[i];
+	if (sv->nwatches == MAX_WATCHES)
+		return NULL;
+	wd = inotify_add_watch(sv->inofd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+			       IN_CREATE | IN_DELETE | IN_ATTRIB | IN_ONLYDIR);
+	if (wd < 0)
+		return NULL;
+	for (int i = 0; i < sv->nwatches; i++)
+		if (sv->watches[i].wd == wd)	/* the same directory by another name */
+			return &sv->watches[i];
+	w = &sv->watches[sv->nwatches++];
+	memset(w, 0, sizeof(*w));
+	w->wd = wd;
+	w->dir = strdup(dir);
+	return w;
 }
 
 /* refresh_watches - the directories of every host source the manifest names */
@@ -879,6 +889,12 @@ static void refresh_watches(struct sv *sv)
 		if (realpath(m.ent[i].source, real) && strcmp(real, m.ent[i].source) != 0)
 			watch_path(sv, real);
 	}
+	for (size_t i = 0; i < sv->ca_dirs.n; i++) {
+		struct watch *w = watch_dir(sv, sv->ca_dirs.v[i]);
+
+		if (w)
+			w->any = 1;
+	}
 	pfj_debug("watching %d directories for changes to the jail's host sources", sv->nwatches);
 	pfj_manifest_free(&m);
 	pfj_buf_free(&text);
@@ -899,7 +915,8 @@ static int read_inotify(struct sv *sv)
 				relevant = 1;
 			for (int i = 0; i < sv->nwatches; i++)
 				if (sv->watches[i].wd == ev->wd && ev->len &&
-				    pfj_strv_contains(&sv->watches[i].names, ev->name)) {
+				    (sv->watches[i].any ||
+				     pfj_strv_contains(&sv->watches[i].names, ev->name))) {
 					pfj_info("host file %s/%s changed", sv->watches[i].dir, ev->name);
 					relevant = 1;
 				}
@@ -965,16 +982,31 @@ static int load_policy(struct sv *sv)
 
 static int postfix_settings(struct sv *sv)
 {
-	static const char *const names[] = { "queue_directory", "daemon_directory" };
-	char *vals[2] = { NULL, NULL };
+	static const char *const names[] = {
+		"queue_directory", "daemon_directory", "smtp_tls_CApath", "smtpd_tls_CApath",
+	};
+	char *vals[4] = { NULL, NULL, NULL, NULL };
 	char why[1024], real[PATH_MAX];
 
-	if (pfj_postconf_get(&sv->ctx->pc, names, 2, vals, why, sizeof(why)) < 0) {
+	if (pfj_postconf_get(&sv->ctx->pc, names, 4, vals, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
 		return -1;
 	}
 	sv->queue_dir = vals[0];
 	sv->daemon_dir = vals[1];
+	/* the CA directories the jail copies whole: a certificate added there is a change */
+	for (int i = 2; i < 4; i++) {
+		size_t n = strlen(vals[i]);
+
+		while (n > 1 && vals[i][n - 1] == '/')
+			vals[i][--n] = '\0';
+		if (vals[i][0] == '/' && !pfj_strv_contains(&sv->ca_dirs, vals[i]))
+			(void)pfj_strv_add(&sv->ca_dirs, vals[i]);
+		free(vals[i]);
+	}
+	for (size_t i = 0; i < sv->conf->jail_extra_ca_dirs.n; i++)
+		if (!pfj_strv_contains(&sv->ca_dirs, sv->conf->jail_extra_ca_dirs.v[i]))
+			(void)pfj_strv_add(&sv->ca_dirs, sv->conf->jail_extra_ca_dirs.v[i]);
 	if (sv->queue_dir[0] != '/' || sv->daemon_dir[0] != '/') {
 		pfj_err("queue_directory and daemon_directory must be absolute paths");
 		return -1;
@@ -1258,6 +1290,7 @@ out:
 	free((char *)sv.launch.master);
 	free(sv.manifest);
 	free(sv.sv_status);
+	pfj_strv_free(&sv.ca_dirs);
 	free(sv.fails);
 	free(sv.watches);
 	free(sv.seen);
