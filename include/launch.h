@@ -12,7 +12,6 @@
 struct pfj_launch {
 	const char *master;		/* $daemon_directory/master */
 	const char *config_dir;		/* -c DIR, or NULL for the default instance */
-	bool keep_stdout;		/* master -s (maillog_file = /dev/stdout) */
 	uint64_t caps;			/* bit n = capability n: the bounding set and p/e */
 	bool no_new_privs;
 	int seccomp_mode;		/* enum pfj_seccomp_mode */
@@ -43,5 +42,8 @@ int pfj_caps_mask(const struct pfj_strv *names, uint64_t *mask, char *why, size_
 int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val);
 /* Read "Key:\t<decimal>" likewise. */
 int pfj_proc_status_int(pid_t pid, const char *key, long *val);
+
+/* A process's command name (/proc/PID/comm), "?" when it cannot be read. */
+void pfj_proc_comm(pid_t pid, char *comm, size_t size);
 
 #endif

@@ -53,6 +53,7 @@ int pfj_seccomp_supervise(int mode, const struct pfj_strv *calls, int notify, in
 struct pfj_notify_event {
 	pid_t pid;		/* the caller */
 	char syscall[48];	/* its name */
+	char comm[20];		/* the caller's command name, read while it waited */
 	const char *action;	/* what was done */
 };
 

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +116,26 @@ int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val)
 int pfj_proc_status_int(pid_t pid, const char *key, long *val)
 {
 	return status_number(pid, key, 10, 1, NULL, val);
+}
+
+/* proc_comm - a process's command name, "?" when it is gone */
+void pfj_proc_comm(pid_t pid, char *comm, size_t size)
+{
+	char path[64];
+	ssize_t r = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		r = read(fd, comm, size - 1);
+		close(fd);
+	}
+	if (r <= 0) {
+		snprintf(comm, size, "?");
+		return;
+	}
+	comm[r] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
 }
 
 /* ---- the child ------------------------------------------------------------------- */
@@ -297,6 +318,7 @@ static void child(const struct pfj_launch *l, int sock)
 
 pid_t pfj_launch_master(const struct pfj_launch *l, int *listener, char *why, size_t why_size)
 {
+	char stopped[96] = "";
 	int sv[2];
 	pid_t pid;
 
@@ -328,12 +350,55 @@ pid_t pfj_launch_master(const struct pfj_launch *l, int *listener, char *why, si
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = u.c, .msg_controllen = sizeof(u.c),
 		};
-		ssize_t n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
+		ssize_t n;
+
+		/*
+		 * Once the filter is loaded, a call of the child's own that the
+		 * filter stops waits for this listener: answer it (as the mode
+		 * says; the child then gives up with a reason) rather than wait
+		 * for a report that cannot come.
+		 */
+		if (*listener >= 0) {
+			struct pollfd p[2] = {
+				{ .fd = sv[0], .events = POLLIN },
+				{ .fd = *listener, .events = POLLIN },
+			};
+
+			if (poll(p, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				snprintf(why, why_size, "poll: %s", strerror(errno));
+				goto failed;
+			}
+			/* the report first: after exec, master's own calls are the
+			 * supervisor's to log, not this loop's */
+			if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+				struct pfj_notify_event ev;
+
+				if ((p[1].revents & POLLIN) &&
+				    pfj_seccomp_notify_handle(*listener, l->seccomp_mode, &ev) == 0)
+					snprintf(stopped, sizeof(stopped), "%s: %s", ev.syscall, ev.action);
+				continue;
+			}
+		}
+		n = recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n == 0)
-			break;		/* exec succeeded */
+		if (n == 0) {
+			siginfo_t si;
+
+			/* end of file: exec succeeded, unless a signal (SIGSYS from the
+			 * filter without a listener) ended the child first */
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			    si.si_pid == pid && si.si_code != CLD_EXITED && si.si_status == SIGSYS) {
+				snprintf(why, why_size, "the seccomp filter killed the launcher before "
+					 "exec (SIGSYS): the policy forbids a call it needs");
+				goto failed;
+			}
+			break;
+		}
 		if (n < 0) {
 			snprintf(why, why_size, "reading master's start-up report: %s", strerror(errno));
 			goto failed;
@@ -346,7 +411,9 @@ pid_t pfj_launch_master(const struct pfj_launch *l, int *listener, char *why, si
 				memcpy(listener, CMSG_DATA(c), sizeof(int));
 			continue;
 		}
-		snprintf(why, why_size, "%s", buf[0] == 'E' ? buf + 1 : "malformed start-up report");
+		snprintf(why, why_size, "%s%s%s%s", buf[0] == 'E' ? buf + 1 : "malformed start-up report",
+			 stopped[0] ? " (the filter stopped the launcher's own call " : "", stopped,
+			 stopped[0] ? ")" : "");
 		goto failed;
 	}
 	close(sv[0]);

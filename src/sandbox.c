@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include <seccomp.h>
 
+#include "launch.h"
 #include "sandbox.h"
 
 int pfj_policy_parse(const char *text, const char *name, int skip_unknown,
@@ -246,6 +248,28 @@ const char *pfj_syscall_name(int nr, char *buf, size_t size)
 	return buf;
 }
 
+/* caller_pidfd - a pidfd for the process of thread tid (pidfd_open takes only leaders) */
+static int caller_pidfd(pid_t tid)
+{
+	char path[64], buf[4096], *p;
+	ssize_t n;
+	int fd = (int)syscall(SYS_pidfd_open, tid, 0);
+
+	if (fd >= 0 || errno != EINVAL)
+		return fd;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (!(p = strstr(buf, "\nTgid:")))
+		return -1;
+	return (int)syscall(SYS_pidfd_open, (pid_t)atol(p + 6), 0);
+}
+
 int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
 {
 	struct seccomp_notif *req = NULL;
@@ -260,6 +284,12 @@ int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
 		goto out;
 	ev->pid = (pid_t)req->pid;
 	pfj_syscall_name(req->data.nr, ev->syscall, sizeof(ev->syscall));
+	/* the name is read while the caller waits, and trusted only if it still does */
+	pfj_proc_comm(ev->pid, ev->comm, sizeof(ev->comm));
+	if (seccomp_notify_id_valid(fd, req->id) != 0) {
+		r = -ENOENT;
+		goto out;
+	}
 	resp->id = req->id;
 	resp->error = 0;
 	resp->val = 0;
@@ -279,18 +309,19 @@ int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
 		 * running.  The pidfd is taken while the notification is still
 		 * pending, so it names the caller, not a recycled pid.
 		 */
-		int pfd = (int)syscall(SYS_pidfd_open, ev->pid, 0);
+		int pfd = caller_pidfd(ev->pid);
 
-		ev->action = "killed";
-		if (pfd >= 0 && seccomp_notify_id_valid(fd, req->id) == 0) {
-			(void)syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+		if (pfd >= 0 && seccomp_notify_id_valid(fd, req->id) == 0 &&
+		    syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0) {
 			close(pfd);
+			ev->action = "killed";
 			r = 0;
 			goto out;
 		}
 		if (pfd >= 0)
 			close(pfd);
 		resp->error = -EPERM;
+		ev->action = "denied (EPERM; the caller could not be killed)";
 		break;
 	}
 	}
