@@ -88,6 +88,7 @@ struct sv {
 	uint64_t caps;
 	int seccomp_mode;
 	int nnp_inherited;		/* the service manager set no_new_privs */
+	int told_unseen;		/* warned that process roots cannot be read */
 
 	enum sv_state state;
 	pid_t master;			/* 0: none */
@@ -592,127 +593,127 @@ static enum sv_state act_reload(struct sv *sv)
 	(void)pfj_sd_notify("RELOADING=1");
 	(void)resync(sv, "reload");
 	reload_master(sv);
-	(void)pfj_sd_notify("READY=1");
+	if (sv->state == S_RUNNING)
+		(void)pfj_sd_notify("READY=1");
 	return sv->state;
 }
 
-/* proc_comm - a process's command name, "?" when it is gone */
-static void proc_comm(pid_t pid, char *comm, size_t size)
+/* proc_stat - parent and start time (clock ticks since boot) of pid: 0 or -1 */
+static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
-	char path[64];
-	ssize_t r = -1;
+	char path[64], buf[1024], *p;
+	long pp;
+	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		r = read(fd, comm, size - 1);
-		close(fd);
-	}
-	if (r <= 0) {
-		snprintf(comm, size, "?");
-		return;
-	}
-	comm[r] = '\0';
-	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	buf[r] = '\0';
+	/* after "pid (comm)": state ppid, then fields 5-21, then starttime (22) */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 1, " %*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+		   "%*s %*s %*s %llu", &pp, start) != 2)
+		return -1;
+	*ppid = (pid_t)pp;
+	return 0;
 }
 
-/* check_processes - every process of the instance is still confined as started */
+/*
+ * check_processes - every process of the instance (master and its
+ * descendants) is still confined as started.  A finding counts only if
+ * the process still has the start time it had when the scan found it, so
+ * a pid reused meanwhile is not blamed.
+ */
 static int check_processes(struct sv *sv)
 {
-	pid_t *pids = NULL, *ppids = NULL;
+	struct proc { pid_t pid, ppid; unsigned long long start; char in; } *ps = NULL;
 	size_t n = 0, cap = 0;
-	int findings = 0;
-	char *in_set;
+	int findings = 0, unseen = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		char path[64], buf[512], *p;
-		int fd;
-		ssize_t r;
-		long pp;
+		struct proc pr = { 0 };
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/stat", atol(de->d_name));
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		r = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		if (!(p = strrchr(buf, ')')) || sscanf(p + 1, " %*c %ld", &pp) != 1)
+		pr.pid = (pid_t)atol(de->d_name);
+		if (proc_stat(pr.pid, &pr.ppid, &pr.start) < 0)
 			continue;
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 256;
-			pid_t *a = realloc(pids, nc * sizeof(*a)), *b;
+			struct proc *v = realloc(ps, nc * sizeof(*v));
 
-			if (!a)
+			if (!v)
 				break;
-			pids = a;
-			if (!(b = realloc(ppids, nc * sizeof(*b))))
-				break;
-			ppids = b;
+			ps = v;
 			cap = nc;
 		}
-		pids[n] = (pid_t)atol(de->d_name);
-		ppids[n++] = (pid_t)pp;
+		ps[n++] = pr;
 	}
 	closedir(d);
 
 	/* the descendants of master: repeat until nothing is added */
-	in_set = calloc(n ? n : 1, 1);
-	for (int added = 1; in_set && added; ) {
+	for (int added = 1; added; ) {
 		added = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (in_set[i])
+			if (ps[i].in)
 				continue;
-			if (pids[i] == sv->master)
-				in_set[i] = added = 1;
+			if (ps[i].pid == sv->master)
+				ps[i].in = added = 1;
 			else
 				for (size_t j = 0; j < n; j++)
-					if (in_set[j] && pids[j] == ppids[i]) {
-						in_set[i] = added = 1;
+					if (ps[j].in && ps[j].pid == ps[i].ppid) {
+						ps[i].in = added = 1;
 						break;
 					}
 		}
 	}
-	for (size_t i = 0; in_set && i < n; i++) {
-		char link[64], root[PATH_MAX], comm[20];
+	for (size_t i = 0; i < n; i++) {
+		char link[64], root[PATH_MAX], comm[20], what[PATH_MAX + 128] = "";
+		unsigned long long start;
 		uint64_t bnd;
+		pid_t pp;
 		long sc;
 		ssize_t l;
 
-		if (!in_set[i])
+		if (!ps[i].in)
 			continue;
-		proc_comm(pids[i], comm, sizeof(comm));
-		if (pfj_proc_status_hex(pids[i], "CapBnd", &bnd) == 0 && (bnd & ~sv->caps)) {
-			pfj_err("audit: process %d (%s) has capability bounding set %016llx, wider than %016llx",
-				(int)pids[i], comm, (unsigned long long)bnd, (unsigned long long)sv->caps);
-			findings++;
-		}
-		if (sv->seccomp_mode != PFJ_SECCOMP_OFF &&
-		    pfj_proc_status_int(pids[i], "Seccomp", &sc) == 0 && sc != 2) {
-			pfj_err("audit: process %d (%s) runs with Seccomp %ld, not 2", (int)pids[i], comm, sc);
-			findings++;
-		}
-		snprintf(link, sizeof(link), "/proc/%d/root", (int)pids[i]);
+		pfj_proc_comm(ps[i].pid, comm, sizeof(comm));
+		if (pfj_proc_status_hex(ps[i].pid, "CapBnd", &bnd) == 0 && (bnd & ~sv->caps))
+			snprintf(what, sizeof(what), "has capability bounding set %016llx, wider than %016llx",
+				 (unsigned long long)bnd, (unsigned long long)sv->caps);
+		else if (sv->seccomp_mode != PFJ_SECCOMP_OFF &&
+			 pfj_proc_status_int(ps[i].pid, "Seccomp", &sc) == 0 && sc != 2)
+			snprintf(what, sizeof(what), "runs with Seccomp %ld, not 2", sc);
+		snprintf(link, sizeof(link), "/proc/%d/root", (int)ps[i].pid);
 		l = readlink(link, root, sizeof(root) - 1);
-		if (l > 0) {
+		if (l < 0 && errno == EACCES)
+			unseen++;	/* another uid's root needs CAP_SYS_PTRACE */
+		if (l > 0 && !what[0]) {
 			root[l] = '\0';
-			if (strcmp(root, "/") != 0 && strcmp(root, sv->queue_real) != 0) {
-				pfj_err("audit: process %d (%s) is chrooted to %s, not to the jail %s",
-					(int)pids[i], comm, root, sv->queue_real);
-				findings++;
-			}
+			if (strcmp(root, "/") != 0 && strcmp(root, sv->queue_real) != 0)
+				snprintf(what, sizeof(what), "is chrooted to %s, not to the jail %s",
+					 root, sv->queue_real);
+		}
+		if (what[0] && proc_stat(ps[i].pid, &pp, &start) == 0 && start == ps[i].start) {
+			pfj_err("audit: process %d (%s) %s", (int)ps[i].pid, comm, what);
+			findings++;
 		}
 	}
-	free(in_set);
-	free(pids);
-	free(ppids);
+	if (unseen && !sv->told_unseen) {
+		pfj_warn("audit: the root directory of %d Postfix processes could not be read "
+			 "(that needs CAP_SYS_PTRACE); their chroot is not checked", unseen);
+		sv->told_unseen = 1;
+	}
+	free(ps);
 	return findings;
 }
 
@@ -726,6 +727,12 @@ static enum sv_state act_audit(struct sv *sv)
 	code = run_pfjail(sv, "verify", NULL, PFJ_LOG_WARN);
 	if (code == 0 && procs == 0) {
 		pfj_info("audit: clean");
+		return sv->state;
+	}
+	if (procs == 0 && code != 1) {
+		/* verify could not run (a timeout, no memory): that is not tampering */
+		pfj_err("audit: the jail could not be verified; Postfix keeps running, "
+			"the next audit tries again");
 		return sv->state;
 	}
 	if (strcmp(policy, "warn") == 0) {
@@ -931,12 +938,11 @@ static int read_inotify(struct sv *sv)
 static void handle_notification(struct sv *sv)
 {
 	struct pfj_notify_event ev;
-	char comm[20];
+	const char *comm = ev.comm;
 	int seen = 0;
 
 	if (pfj_seccomp_notify_handle(sv->listener, sv->seccomp_mode, &ev) < 0)
 		return;
-	proc_comm(ev.pid, comm, sizeof(comm));
 	/* the first time a program makes a call is a warning, repeats are debug */
 	for (int i = 0; i < sv->nseen; i++)
 		if (strcmp(sv->seen[i].call, ev.syscall) == 0 && strcmp(sv->seen[i].comm, comm) == 0)
@@ -972,6 +978,13 @@ static int load_policy(struct sv *sv)
 					 why, sizeof(why))) < 0) {
 		pfj_err("%s", why);
 	} else {
+		struct pfj_strv strict = { 0 };
+
+		/* a denylist may name calls this architecture lacks; say so, a typo looks the same */
+		if (sv->seccomp_mode == PFJ_SECCOMP_DENY &&
+		    pfj_policy_parse(text.data ? text.data : "", path, 0, &strict, why, sizeof(why)) < 0)
+			pfj_notice("%s (skipped: this architecture has no such call)", why);
+		pfj_strv_free(&strict);
 		pfj_info("seccomp %s: %zu calls from %s", pfj_seccomp_mode_names[sv->seccomp_mode],
 			 sv->calls.n, path);
 	}
@@ -1102,12 +1115,14 @@ static int reap(struct sv *sv)
 	return master_gone;
 }
 
-static void drain_timer(int fd)
+/* drain_timer - expirations since the last read; 0 when a handler re-armed it meanwhile */
+static uint64_t drain_timer(int fd)
 {
-	uint64_t n;
+	uint64_t n, total = 0;
 
-	while (read(fd, &n, sizeof(n)) > 0)
-		;
+	while (read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		total += n;
+	return total;
 }
 
 static void loop(struct sv *sv)
@@ -1165,20 +1180,16 @@ static void loop(struct sv *sv)
 			close(sv->master_pidfd);
 			sv->master_pidfd = -1;
 		}
-		if (p[1].revents & POLLIN) {
-			drain_timer(sv->state_tfd);
+		if ((p[1].revents & POLLIN) && drain_timer(sv->state_tfd))
 			dispatch(sv, E_TICK);
-		}
-		if (p[2].revents & POLLIN) {
-			drain_timer(sv->audit_tfd);
+		if ((p[2].revents & POLLIN) && drain_timer(sv->audit_tfd))
 			dispatch(sv, E_AUDIT);
-		}
-		if (p[4].revents & POLLIN && read_inotify(sv))
-			arm(sv->resync_tfd, sv->conf->supervise_resync_delay_ms, 0);
-		if (p[3].revents & POLLIN) {
-			drain_timer(sv->resync_tfd);
+		if ((p[3].revents & POLLIN) && drain_timer(sv->resync_tfd))
 			dispatch(sv, E_RESYNC);
-		}
+		/* (re)start the debounce; 0 ms still means "soon", not "never" */
+		if (p[4].revents & POLLIN && read_inotify(sv))
+			arm(sv->resync_tfd, sv->conf->supervise_resync_delay_ms > 0 ?
+			    sv->conf->supervise_resync_delay_ms : 1, 0);
 	}
 }
 
