@@ -43,6 +43,9 @@ int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val);
 /* Read "Key:\t<decimal>" likewise. */
 int pfj_proc_status_int(pid_t pid, const char *key, long *val);
 
+/* /proc/PID/NAME (pid 0: self) into buf, NUL-terminated: bytes read or -errno. */
+ssize_t pfj_proc_read(pid_t pid, const char *name, char *buf, size_t size);
+
 /* A process's command name (/proc/PID/comm), "?" when it cannot be read. */
 void pfj_proc_comm(pid_t pid, char *comm, size_t size);
 

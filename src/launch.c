@@ -51,25 +51,36 @@ int pfj_caps_mask(const struct pfj_strv *names, uint64_t *mask, char *why, size_
 	return 0;
 }
 
-static int status_line(pid_t pid, const char *key, char *val, size_t size)
+ssize_t pfj_proc_read(pid_t pid, const char *name, char *buf, size_t size)
 {
-	char path[64], buf[4096];
-	size_t klen = strlen(key);
+	char path[64];
 	ssize_t n;
 	int fd;
 
 	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
 	else
-		snprintf(path, sizeof(path), "/proc/self/status");
+		snprintf(path, sizeof(path), "/proc/self/%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
+	n = read(fd, buf, size - 1);
 	if (n < 0)
-		return -EIO;
-	buf[n] = '\0';
+		n = -errno;
+	close(fd);
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static int status_line(pid_t pid, const char *key, char *val, size_t size)
+{
+	char buf[4096];
+	size_t klen = strlen(key);
+	ssize_t n = pfj_proc_read(pid, "status", buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
 	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
 		if (strncmp(l, key, klen) == 0 && l[klen] == ':') {
 			char *v = l + klen + 1;
@@ -121,20 +132,8 @@ int pfj_proc_status_int(pid_t pid, const char *key, long *val)
 /* proc_comm - a process's command name, "?" when it is gone */
 void pfj_proc_comm(pid_t pid, char *comm, size_t size)
 {
-	char path[64];
-	ssize_t r = -1;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		r = read(fd, comm, size - 1);
-		close(fd);
-	}
-	if (r <= 0) {
+	if (pfj_proc_read(pid, "comm", comm, size) <= 0)
 		snprintf(comm, size, "?");
-		return;
-	}
-	comm[r] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 }
 

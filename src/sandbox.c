@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,23 +250,12 @@ const char *pfj_syscall_name(int nr, char *buf, size_t size)
 /* caller_pidfd - a pidfd for the process of thread tid (pidfd_open takes only leaders) */
 static int caller_pidfd(pid_t tid)
 {
-	char path[64], buf[4096], *p;
-	ssize_t n;
+	long tgid;
 	int fd = (int)syscall(SYS_pidfd_open, tid, 0);
 
-	if (fd >= 0 || errno != EINVAL)
+	if (fd >= 0 || errno != EINVAL || pfj_proc_status_int(tid, "Tgid", &tgid) < 0)
 		return fd;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (!(p = strstr(buf, "\nTgid:")))
-		return -1;
-	return (int)syscall(SYS_pidfd_open, (pid_t)atol(p + 6), 0);
+	return (int)syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 }
 
 int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)

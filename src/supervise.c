@@ -601,19 +601,11 @@ static enum sv_state act_reload(struct sv *sv)
 /* proc_stat - parent and start time (clock ticks since boot) of pid: 0 or -1 */
 static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	long pp;
-	ssize_t r;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (pfj_proc_read(pid, "stat", buf, sizeof(buf)) <= 0)
 		return -1;
-	r = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (r <= 0)
-		return -1;
-	buf[r] = '\0';
 	/* after "pid (comm)": state ppid, then fields 5-21, then starttime (22) */
 	if (!(p = strrchr(buf, ')')) ||
 	    sscanf(p + 1, " %*c %ld %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
