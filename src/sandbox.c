@@ -260,13 +260,16 @@ static int caller_pidfd(pid_t tid)
 
 int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
 {
-	struct seccomp_notif *req = NULL;
-	struct seccomp_notif_resp *resp = NULL;
+	/* allocated once: in learn mode every call outside the list comes here */
+	static struct seccomp_notif *req;
+	static struct seccomp_notif_resp *resp;
 	int r;
 
 	memset(ev, 0, sizeof(*ev));
-	if ((r = seccomp_notify_alloc(&req, &resp)) < 0)
+	if (!req && (r = seccomp_notify_alloc(&req, &resp)) < 0)
 		return r;
+	/* the kernel refuses a receive buffer that is not zeroed */
+	memset(req, 0, sizeof(*req));
 	r = seccomp_notify_receive(fd, req);
 	if (r < 0)
 		goto out;
@@ -317,6 +320,5 @@ int pfj_seccomp_notify_handle(int fd, int mode, struct pfj_notify_event *ev)
 	if (r == -ENOENT)	/* the caller died meanwhile */
 		r = 0;
 out:
-	seccomp_notify_free(req, resp);
 	return r;
 }

@@ -615,6 +615,51 @@ static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
 	return 0;
 }
 
+struct proc {
+	pid_t pid, ppid;
+	unsigned long long start;
+	char in;		/* 0 not known yet, IN_TREE, NOT_IN_TREE */
+};
+enum { IN_TREE = 1, NOT_IN_TREE = 2 };
+
+static int cmp_proc(const void *a, const void *b)
+{
+	pid_t x = ((const struct proc *)a)->pid, y = ((const struct proc *)b)->pid;
+
+	return (x > y) - (x < y);
+}
+
+/* descends - is ps[i] master or below it?  Walks up the ppid chain, memoised */
+static char descends(struct proc *ps, size_t n, size_t i, pid_t master)
+{
+	size_t chain[64];
+	size_t len = 0, j = i;
+	char verdict = NOT_IN_TREE;
+
+	for (;;) {
+		struct proc key = { .pid = ps[j].ppid }, *parent;
+
+		if (ps[j].in) {
+			verdict = ps[j].in;
+			break;
+		}
+		if (ps[j].pid == master) {
+			verdict = IN_TREE;
+			break;
+		}
+		if (len == sizeof(chain) / sizeof(chain[0]))
+			break;	/* deeper than Postfix ever goes: not ours */
+		chain[len++] = j;
+		parent = bsearch(&key, ps, n, sizeof(*ps), cmp_proc);
+		if (!parent || ps[j].ppid <= 1)
+			break;
+		j = (size_t)(parent - ps);
+	}
+	for (size_t k = 0; k < len; k++)
+		ps[chain[k]].in = verdict;
+	return verdict;
+}
+
 /*
  * check_processes - every process of the instance (master and its
  * descendants) is still confined as started.  A finding counts only if
@@ -623,7 +668,7 @@ static int proc_stat(pid_t pid, pid_t *ppid, unsigned long long *start)
  */
 static int check_processes(struct sv *sv)
 {
-	struct proc { pid_t pid, ppid; unsigned long long start; char in; } *ps = NULL;
+	struct proc *ps = NULL;
 	size_t n = 0, cap = 0;
 	int findings = 0, unseen = 0;
 	DIR *d = opendir("/proc");
@@ -652,22 +697,12 @@ static int check_processes(struct sv *sv)
 	}
 	closedir(d);
 
-	/* the descendants of master: repeat until nothing is added */
-	for (int added = 1; added; ) {
-		added = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (ps[i].in)
-				continue;
-			if (ps[i].pid == sv->master)
-				ps[i].in = added = 1;
-			else
-				for (size_t j = 0; j < n; j++)
-					if (ps[j].in && ps[j].pid == ps[i].ppid) {
-						ps[i].in = added = 1;
-						break;
-					}
-		}
-	}
+	/* the descendants of master: each process's ancestry, looked up by pid
+	 * in the sorted table and remembered, so a busy host costs n log n */
+	if (n)
+		qsort(ps, n, sizeof(*ps), cmp_proc);
+	for (size_t i = 0; i < n; i++)
+		ps[i].in = descends(ps, n, i, sv->master);
 	for (size_t i = 0; i < n; i++) {
 		char link[64], root[PATH_MAX], comm[20], what[PATH_MAX + 128] = "";
 		unsigned long long start;
@@ -676,7 +711,7 @@ static int check_processes(struct sv *sv)
 		long sc;
 		ssize_t l;
 
-		if (!ps[i].in)
+		if (ps[i].in != IN_TREE)
 			continue;
 		pfj_proc_comm(ps[i].pid, comm, sizeof(comm));
 		if (pfj_proc_status_hex(ps[i].pid, "CapBnd", &bnd) == 0 && (bnd & ~sv->caps))
@@ -931,10 +966,19 @@ static void handle_notification(struct sv *sv)
 {
 	struct pfj_notify_event ev;
 	const char *comm = ev.comm;
-	int seen = 0;
+	int seen = 0, r;
 
-	if (pfj_seccomp_notify_handle(sv->listener, sv->seccomp_mode, &ev) < 0)
+	r = pfj_seccomp_notify_handle(sv->listener, sv->seccomp_mode, &ev);
+	if (r == -ENOENT || r == -EINTR)
+		return;		/* the caller went away */
+	if (r < 0) {
+		/* a listener that stays readable but cannot be read would spin the
+		 * loop; without it, filtered calls fail with ENOSYS instead */
+		pfj_err("seccomp notifications: %s; no longer logging filtered calls by name",
+			strerror(-r));
+		close_listener(sv);
 		return;
+	}
 	/* the first time a program makes a call is a warning, repeats are debug */
 	for (int i = 0; i < sv->nseen; i++)
 		if (strcmp(sv->seen[i].call, ev.syscall) == 0 && strcmp(sv->seen[i].comm, comm) == 0)
