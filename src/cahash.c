@@ -29,8 +29,9 @@
  *    strtoul() also takes "HASH.", "HASH.r", "HASH.+1"; none of those
  *    ends in a rehash suffix, so the links computed are the same.)
  *
- * The module reads no files, prints nothing and keeps no global state.
- * libcrypto errors it causes are popped from the thread's error queue.
+ * The module reads no files, prints nothing and keeps no global state
+ * (libcrypto is loaded on first use, see crypto.c).  libcrypto errors it
+ * causes are popped from the thread's error queue.
  */
 #include "config.h"
 
@@ -44,11 +45,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "crypto.h"
 
 /* rehash's MAX_COLLISIONS: links per hash and type. */
 #define CA_MAX_COLLISIONS	256
@@ -66,6 +63,7 @@ struct ca_entry {
 
 /* Working state of one pfj_ca_rehash() call. */
 struct ca_state {
+	const struct pfj_crypto *c;
 	struct ca_entry *ent;
 	size_t nent;
 	struct pfj_ca_result *out;
@@ -171,11 +169,12 @@ static const char *plural(char *buf, size_t size, int n, const char *what)
 static int ca_describe_skip(struct ca_state *st, const char *name,
 			    STACK_OF(X509_INFO) *inf)
 {
+	const struct pfj_crypto *c = st->c;
 	int certs = 0, crls = 0;
 	char a[48], b[48];
 
-	for (int i = 0; i < sk_X509_INFO_num(inf); i++) {
-		const X509_INFO *xi = sk_X509_INFO_value(inf, i);
+	for (int i = 0; i < c->OPENSSL_sk_num(ossl_check_const_X509_INFO_sk_type(inf)); i++) {
+		const X509_INFO *xi = c->OPENSSL_sk_value(ossl_check_const_X509_INFO_sk_type(inf), i);
 
 		if (xi->x509)
 			certs++;
@@ -224,6 +223,7 @@ static int ca_add(struct ca_state *st, const struct ca_entry *e)
 /* ca_do_file - hash one candidate file like rehash's do_file(); 0 or -1 */
 static int ca_do_file(struct ca_state *st, const struct pfj_ca_input *in)
 {
+	const struct pfj_crypto *c = st->c;
 	STACK_OF(X509_INFO) *inf = NULL;
 	const X509_INFO *xi;
 	const X509_NAME *xn;
@@ -234,32 +234,32 @@ static int ca_do_file(struct ca_state *st, const struct pfj_ca_input *in)
 
 	if (in->len > INT_MAX)
 		return ca_warn(st, "%s: skipped, it is too large", in->name);
-	bio = BIO_new_mem_buf(in->len ? in->data : "", (int)in->len);
+	bio = c->BIO_new_mem_buf(in->len ? in->data : "", (int)in->len);
 	if (!bio)
 		return ca_fail(st, "out of memory");
-	inf = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	inf = c->PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	c->BIO_free(bio);
 	if (!inf) {
 		r = ca_warn(st, "%s: skipped, it is not PEM data OpenSSL can read",
 			    in->name);
 		goto out;
 	}
-	if (sk_X509_INFO_num(inf) != 1) {
+	if (c->OPENSSL_sk_num(ossl_check_const_X509_INFO_sk_type(inf)) != 1) {
 		r = ca_describe_skip(st, in->name, inf);
 		goto out;
 	}
-	xi = sk_X509_INFO_value(inf, 0);
+	xi = c->OPENSSL_sk_value(ossl_check_const_X509_INFO_sk_type(inf), 0);
 	if (xi->x509) {
-		xn = X509_get_subject_name(xi->x509);
-		if (!X509_digest(xi->x509, EVP_sha1(), e.md, &mdlen)) {
+		xn = c->X509_get_subject_name(xi->x509);
+		if (!c->X509_digest(xi->x509, c->EVP_sha1(), e.md, &mdlen)) {
 			r = ca_fail(st, "%s: cannot compute the SHA-1 fingerprint",
 				    in->name);
 			goto out;
 		}
 	} else if (xi->crl) {
 		e.crl = 1;
-		xn = X509_CRL_get_issuer(xi->crl);
-		if (!X509_CRL_digest(xi->crl, EVP_sha1(), e.md, &mdlen)) {
+		xn = c->X509_CRL_get_issuer(xi->crl);
+		if (!c->X509_CRL_digest(xi->crl, c->EVP_sha1(), e.md, &mdlen)) {
 			r = ca_fail(st, "%s: cannot compute the SHA-1 fingerprint",
 				    in->name);
 			goto out;
@@ -278,7 +278,7 @@ static int ca_do_file(struct ca_state *st, const struct pfj_ca_input *in)
 		r = 0;
 		goto out;
 	}
-	e.hash = X509_NAME_hash_ex(xn, NULL, NULL, &ok) & 0xffffffffUL;
+	e.hash = c->X509_NAME_hash_ex(xn, NULL, NULL, &ok) & 0xffffffffUL;
 	if (!ok) {
 		r = ca_fail(st, "%s: cannot compute the SHA-1 name hash",
 			    in->name);
@@ -286,7 +286,9 @@ static int ca_do_file(struct ca_state *st, const struct pfj_ca_input *in)
 	}
 	r = ca_add(st, &e);
 out:
-	sk_X509_INFO_pop_free(inf, X509_INFO_free);
+	if (inf)
+		c->OPENSSL_sk_pop_free(ossl_check_X509_INFO_sk_type(inf),
+				       ossl_check_X509_INFO_freefunc_type(c->X509_INFO_free));
 	return r;
 }
 
@@ -342,6 +344,8 @@ int pfj_ca_rehash(const struct pfj_ca_input *in, size_t n,
 	int r = -1;
 
 	*out = (struct pfj_ca_result){ 0 };
+	if (!(st.c = pfj_crypto_load(why, why_size)))
+		return -1;
 	if (n && !in)
 		return ca_fail(&st, "no inputs");
 	for (size_t i = 0; i < n; i++)
@@ -362,17 +366,17 @@ int pfj_ca_rehash(const struct pfj_ca_input *in, size_t n,
 	if (ca_check_inputs(&st, sorted, n) < 0)
 		goto out;
 
-	ERR_set_mark();
+	st.c->ERR_set_mark();
 	for (size_t i = 0; i < n; i++) {
 		if (!ca_has_extension(sorted[i]->name) ||
 		    pfj_ca_is_hash_name(sorted[i]->name))
 			continue;
 		if (ca_do_file(&st, sorted[i]) < 0) {
-			ERR_pop_to_mark();
+			st.c->ERR_pop_to_mark();
 			goto out;
 		}
 	}
-	ERR_pop_to_mark();
+	st.c->ERR_pop_to_mark();
 	r = ca_make_links(&st);
 out:
 	if (r < 0)

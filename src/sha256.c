@@ -2,7 +2,9 @@
  * sha256.c - SHA-256 of a buffer or a file, with libcrypto.
  *
  * Kept apart from the manifest parser so that programs which only read
- * manifests (the supervisor) do not map libcrypto.
+ * manifests (the supervisor) never load libcrypto.  libcrypto itself is
+ * loaded on the first hash (crypto.c); when it cannot be, the functions
+ * fail with -ELIBACC and pfj_crypto_load() tells why.
  */
 #include "config.h"
 
@@ -10,34 +12,26 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "crypto.h"
 #include "manifest.h"
 
 #define MF_HASH_CHUNK	(1024 * 1024)
 
-/* sha256_md - fetch the implementation once (an implicit fetch per call is slow in OpenSSL 3) */
-static const EVP_MD *sha256_md(void)
-{
-	static EVP_MD *md;
-
-	if (!md)
-		md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	return md;
-}
-
 int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32])
 {
+	const struct pfj_crypto *c = pfj_crypto_load(NULL, 0);
 	unsigned int n = 0;
-	const EVP_MD *md = sha256_md();
 
-	if (!md || EVP_Digest(data, len, out, &n, md, NULL) != 1 || n != 32)
+	if (!c)
+		return -ELIBACC;
+	if (c->EVP_Digest(data, len, out, &n, c->sha256, NULL) != 1 || n != 32)
 		return -EIO;
 	return 0;
 }
 
 int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 {
+	const struct pfj_crypto *c = pfj_crypto_load(NULL, 0);
 	unsigned long long total = 0;
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx;
@@ -45,13 +39,15 @@ int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 	ssize_t n;
 	int r = 0;
 
+	if (!c)
+		return -ELIBACC;
 	chunk = malloc(MF_HASH_CHUNK);
-	ctx = EVP_MD_CTX_new();
+	ctx = c->EVP_MD_CTX_new();
 	if (!chunk || !ctx) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if (!sha256_md() || EVP_DigestInit_ex(ctx, sha256_md(), NULL) != 1) {
+	if (c->EVP_DigestInit_ex(ctx, c->sha256, NULL) != 1) {
 		r = -EIO;
 		goto out;
 	}
@@ -65,20 +61,20 @@ int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 		}
 		if (n == 0)
 			break;
-		if (EVP_DigestUpdate(ctx, chunk, (size_t)n) != 1) {
+		if (c->EVP_DigestUpdate(ctx, chunk, (size_t)n) != 1) {
 			r = -EIO;
 			goto out;
 		}
 		total += (unsigned long long)n;
 	}
-	if (EVP_DigestFinal_ex(ctx, out, &mdlen) != 1 || mdlen != 32) {
+	if (c->EVP_DigestFinal_ex(ctx, out, &mdlen) != 1 || mdlen != 32) {
 		r = -EIO;
 		goto out;
 	}
 	if (size)
 		*size = total;
 out:
-	EVP_MD_CTX_free(ctx);
+	c->EVP_MD_CTX_free(ctx);
 	free(chunk);
 	return r;
 }
