@@ -2,6 +2,8 @@
 #ifndef PFJ_PROC_H
 #define PFJ_PROC_H
 
+#include <sys/types.h>
+
 #include "util.h"
 
 struct pfj_run_result {
@@ -22,6 +24,23 @@ struct pfj_run_result {
 int pfj_run(const char *const argv[], const char *const extra_env[],
 	    struct pfj_run_result *res);
 void pfj_run_result_free(struct pfj_run_result *res);
+
+/* A helper started by pfj_run_start() and not yet collected. */
+struct pfj_proc {
+	pid_t pid;
+	int out_fd, err_fd;
+};
+
+/*
+ * pfj_run in two halves, so that the caller can work while the helper
+ * runs: start it (0 or -errno, e.g. -ENOENT when argv[0] cannot be
+ * executed), then collect it with pfj_run_finish (same result as pfj_run)
+ * or kill and reap it with pfj_run_cancel.
+ */
+int pfj_run_start(const char *const argv[], const char *const extra_env[],
+		  struct pfj_proc *p);
+int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res);
+void pfj_run_cancel(struct pfj_proc *p);
 
 /* How long a helper may stay silent before it is killed (default 2 minutes). */
 void pfj_run_set_timeout(int ms);

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,25 +36,6 @@ static const char *const base_env[] = {
 	"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 	"LC_ALL=C",
 };
-
-/* child_exec - set up descriptors in the child and exec; never returns */
-static void child_exec(const char *const argv[], char *const envp[],
-		       int out_fd, int err_fd)
-{
-	sigset_t none;
-	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
-	    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
-		_exit(127);
-	closefrom(STDERR_FILENO + 1);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	execve(argv[0], (char *const *)argv, envp);
-	dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
 
 /* drain - read both pipes until EOF */
 static int drain(int out_fd, int err_fd, struct pfj_run_result *res)
@@ -98,8 +80,46 @@ static int drain(int out_fd, int err_fd, struct pfj_run_result *res)
 	return r;
 }
 
-int pfj_run(const char *const argv[], const char *const extra_env[],
-	    struct pfj_run_result *res)
+/* child_exec - set up descriptors in the child and exec; never returns */
+static void child_exec(const char *const argv[], char *const envp[],
+		       int out_fd, int err_fd)
+{
+	sigset_t none;
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
+	    dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	closefrom(STDERR_FILENO + 1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	execve(argv[0], (char *const *)argv, envp);
+	dprintf(STDERR_FILENO, "%s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * elsewhere - let the child start on another CPU than this one.  A new
+ * child is queued on its parent's CPU and waits there, while the parent
+ * keeps working, until the scheduler balances it (up to a tick); the
+ * callers of pfj_run_start work while postconf runs, so it is sent to the
+ * other CPUs at once.  Best effort: one CPU, or a failure, changes nothing.
+ */
+static void elsewhere(pid_t pid)
+{
+	cpu_set_t set;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set) < 0 ||
+	    CPU_COUNT(&set) < 2)
+		return;
+	CPU_CLR(cpu, &set);
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+int pfj_run_start(const char *const argv[], const char *const extra_env[],
+		  struct pfj_proc *p)
 {
 	char *envp[32];
 	size_t ne = 0;
@@ -107,8 +127,8 @@ int pfj_run(const char *const argv[], const char *const extra_env[],
 	pid_t pid;
 	int r;
 
-	memset(res, 0, sizeof(*res));
-	res->status = -1;
+	p->pid = -1;
+	p->out_fd = p->err_fd = -1;
 	for (size_t i = 0; i < sizeof(base_env) / sizeof(base_env[0]); i++)
 		envp[ne++] = (char *)base_env[i];
 	for (size_t i = 0; extra_env && extra_env[i]; i++) {
@@ -129,21 +149,13 @@ int pfj_run(const char *const argv[], const char *const extra_env[],
 	}
 	if (pid == 0)
 		child_exec(argv, envp, out[1], err[1]);
+	elsewhere(pid);
 	close(out[1]);
 	close(err[1]);
-	out[1] = err[1] = -1;
-	r = drain(out[0], err[0], res);
-	close(out[0]);
-	close(err[0]);
-	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &res->status, 0) < 0) {
-		if (errno != EINTR) {
-			r = -errno;
-			break;
-		}
-	}
-	return r;
+	p->pid = pid;
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	return 0;
 fail:
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
@@ -152,6 +164,59 @@ fail:
 			close(err[i]);
 	}
 	return r;
+}
+
+int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res)
+{
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	if (p->pid < 0)
+		return -ECHILD;
+	r = drain(p->out_fd, p->err_fd, res);
+	close(p->out_fd);
+	close(p->err_fd);
+	p->out_fd = p->err_fd = -1;
+	if (r == -ETIMEDOUT)
+		kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, &res->status, 0) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+	}
+	p->pid = -1;
+	return r;
+}
+
+void pfj_run_cancel(struct pfj_proc *p)
+{
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	p->pid = -1;
+	p->out_fd = p->err_fd = -1;
+}
+
+int pfj_run(const char *const argv[], const char *const extra_env[],
+	    struct pfj_run_result *res)
+{
+	struct pfj_proc p;
+	int r = pfj_run_start(argv, extra_env, &p);
+
+	if (r < 0) {
+		memset(res, 0, sizeof(*res));
+		res->status = -1;
+		return r;
+	}
+	return pfj_run_finish(&p, res);
 }
 
 void pfj_run_result_free(struct pfj_run_result *res)
