@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/stat.h>
+#include <stdbool.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -23,6 +24,8 @@ struct pfj_replace_opts {
 	gid_t gid;
 	const char *backup;	/* name in the same directory for the previous version, or NULL */
 	const struct timespec *mtime;	/* set this modification time, or NULL */
+	bool no_sync;		/* pfj_replace_at without fsync (file and directory): only
+				 * for caches whose reader rejects anything but a whole file */
 };
 
 /*

@@ -88,8 +88,16 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* What write_temp does once the data is written. */
+enum temp_sync {
+	TEMP_NO_SYNC,		/* nothing: a cache */
+	TEMP_FSYNC,		/* fsync: pfj_replace_at */
+	TEMP_WRITEBACK,		/* start writeback only: a staged file, flushed later with the others */
+};
+
 static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
-		      const struct pfj_replace_opts *opts, int do_fsync, const char **stage);
+		      const struct pfj_replace_opts *opts, enum temp_sync sync,
+		      const char **stage);
 
 /* link_backup - hard-link name to backup, replacing an old backup atomically */
 static int link_backup(int dirfd, const char *name, const char *backup)
@@ -121,7 +129,8 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
 		return r;
-	if ((r = write_temp(dirfd, tmp, data, len, opts, 1, stage)) < 0)
+	if ((r = write_temp(dirfd, tmp, data, len, opts,
+			       opts->no_sync ? TEMP_NO_SYNC : TEMP_FSYNC, stage)) < 0)
 		return r;
 	if (opts->backup) {
 		*stage = "backup";
@@ -135,7 +144,8 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	}
 	/* renamed: the new file is what readers see now, whatever fsync says */
 	*stage = "fsync directory";
-	fsync(dirfd);
+	if (!opts->no_sync)
+		fsync(dirfd);
 	return 0;
 fail:
 	unlinkat(dirfd, tmp, 0);
@@ -144,7 +154,8 @@ fail:
 
 /* write_temp - the body shared by pfj_replace_at and pfj_stage_file_at */
 static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
-		      const struct pfj_replace_opts *opts, int do_fsync, const char **stage)
+		      const struct pfj_replace_opts *opts, enum temp_sync sync,
+		      const char **stage)
 {
 	int fd, r = 0;
 
@@ -175,8 +186,12 @@ static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
 			goto fail;
 		}
 	}
+	/* the device starts writing now, while the caller stages the rest:
+	 * the one flush before the renames then waits for less */
+	if (sync == TEMP_WRITEBACK && len)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	*stage = "fsync";
-	if (do_fsync && fsync(fd) < 0) {
+	if (sync == TEMP_FSYNC && fsync(fd) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -203,7 +218,7 @@ int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
-	return write_temp(dirfd, tmp, data, len, opts, 0, stage);
+	return write_temp(dirfd, tmp, data, len, opts, TEMP_WRITEBACK, stage);
 }
 
 int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
