@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include "proc.h"
+#include "util.h"
+
 struct pfj_postconf {
 	char *postconf;		/* the postconf program */
 	char *config_dir;	/* as given to postconf -c (already inside ROOT) */
@@ -39,6 +42,32 @@ int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
 int pfj_postconf_get_cached(const struct pfj_postconf *pc, const char *const names[],
 			    size_t n, char **values, const char *cache_path, int update,
 			    char *why, size_t why_size);
+
+/*
+ * pfj_postconf_get_cached in two halves, so that the caller can work while
+ * postconf runs.  begin answers from the cache or starts postconf (-1 and
+ * why when it cannot be started); end waits for it, fills values (0) or
+ * fails as pfj_postconf_get does (-1 and why), and updates the cache.
+ * names and values must stay valid until then.  A query that is not ended
+ * must be abandoned (postconf is killed and reaped).
+ */
+struct pfj_postconf_query {
+	const char *const *names;
+	size_t n;
+	char **values;
+	int answered;		/* values came from the cache */
+	int update;
+	char *cache_path;	/* where to store postconf's answer, or NULL */
+	struct pfj_buf key;
+	struct pfj_proc proc;
+};
+
+int pfj_postconf_begin(const struct pfj_postconf *pc, const char *const names[],
+		       size_t n, char **values, const char *cache_path, int update,
+		       struct pfj_postconf_query *q, char *why, size_t why_size);
+int pfj_postconf_end(const struct pfj_postconf *pc, struct pfj_postconf_query *q,
+		     char *why, size_t why_size);
+void pfj_postconf_abandon(struct pfj_postconf_query *q);
 
 /* Re-key the cache after pfjail itself changed master.cf (values unchanged). */
 void pfj_postconf_cache_store(const struct pfj_postconf *pc, const char *const names[],

@@ -48,14 +48,11 @@ void pfj_postconf_free(struct pfj_postconf *pc)
 	memset(pc, 0, sizeof(*pc));
 }
 
-int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
-		     size_t n, char **values, char *why, size_t why_size)
+/* postconf_start - spawn `postconf -c DIR -xh NAME...` */
+static int postconf_start(const struct pfj_postconf *pc, const char *const names[],
+			  size_t n, struct pfj_proc *proc, char *why, size_t why_size)
 {
 	const char *argv[PFJ_POSTCONF_MAX_NAMES + 5];
-	struct pfj_run_result res;
-	char how[64];
-	size_t i, got = 0;
-	char *line;
 	int r;
 
 	if (n == 0 || n > PFJ_POSTCONF_MAX_NAMES) {
@@ -66,11 +63,28 @@ int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
 	argv[1] = "-c";
 	argv[2] = pc->config_dir;
 	argv[3] = "-xh";
-	for (i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		argv[4 + i] = names[i];
 	argv[4 + n] = NULL;
 
-	r = pfj_run(argv, NULL, &res);
+	if ((r = pfj_run_start(argv, NULL, proc)) < 0) {
+		snprintf(why, why_size, "cannot run %s: %s", pc->postconf, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* postconf_collect - wait for postconf and take one value per line */
+static int postconf_collect(const struct pfj_postconf *pc, struct pfj_proc *proc,
+			    size_t n, char **values, char *why, size_t why_size)
+{
+	struct pfj_run_result res;
+	char how[64];
+	size_t i, got = 0;
+	char *line;
+	int r;
+
+	r = pfj_run_finish(proc, &res);
 	if (r < 0) {
 		snprintf(why, why_size, "cannot run %s: %s", pc->postconf, strerror(-r));
 		pfj_run_result_free(&res);
@@ -116,6 +130,16 @@ nomem:
 	pfj_run_result_free(&res);
 	snprintf(why, why_size, "out of memory");
 	return -1;
+}
+
+int pfj_postconf_get(const struct pfj_postconf *pc, const char *const names[],
+		     size_t n, char **values, char *why, size_t why_size)
+{
+	struct pfj_proc proc;
+
+	if (postconf_start(pc, names, n, &proc, why, why_size) < 0)
+		return -1;
+	return postconf_collect(pc, &proc, n, values, why, why_size);
 }
 
 int pfj_postconf_get_path(const struct pfj_postconf *pc, const char *name,
@@ -213,10 +237,16 @@ static int cache_read(const char *path, const struct pfj_buf *key, size_t n, cha
 	return 0;
 }
 
-/* cache_write - best effort: a failure only costs the next run a postconf */
+/*
+ * cache_write - best effort: a failure only costs the next run a postconf.
+ * Only pfjail reads the cache, and it accepts nothing but a whole file
+ * with a matching key and every value, so the file is renamed into place
+ * without an fsync: after a crash it is, at worst, not used.
+ */
 static void cache_write(const char *path, const struct pfj_buf *key, size_t n, char **values)
 {
-	struct pfj_replace_opts opts = { .mode = 0600, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct pfj_replace_opts opts = { .mode = 0600, .uid = (uid_t)-1, .gid = (gid_t)-1,
+					 .no_sync = true };
 	struct pfj_buf text = { 0 };
 	char why[512], *dir = strdup(path), *slash;
 	const char *stage;
@@ -248,26 +278,66 @@ void pfj_postconf_cache_store(const struct pfj_postconf *pc, const char *const n
 	pfj_buf_free(&key);
 }
 
+int pfj_postconf_begin(const struct pfj_postconf *pc, const char *const names[],
+		       size_t n, char **values, const char *cache_path, int update,
+		       struct pfj_postconf_query *q, char *why, size_t why_size)
+{
+	memset(q, 0, sizeof(*q));
+	q->proc.pid = -1;
+	q->names = names;
+	q->n = n;
+	q->values = values;
+	q->update = update;
+	if (cache_path && cache_key(pc, names, n, &q->key) == 0) {
+		if (cache_read(cache_path, &q->key, n, values) == 0) {
+			q->answered = 1;
+			return 0;
+		}
+		if (update && !(q->cache_path = strdup(cache_path))) {
+			snprintf(why, why_size, "out of memory");
+			pfj_buf_free(&q->key);
+			return -1;
+		}
+	}
+	if (postconf_start(pc, names, n, &q->proc, why, why_size) < 0) {
+		pfj_postconf_abandon(q);
+		return -1;
+	}
+	return 0;
+}
+
+int pfj_postconf_end(const struct pfj_postconf *pc, struct pfj_postconf_query *q,
+		     char *why, size_t why_size)
+{
+	int r = 0;
+
+	if (!q->answered) {
+		r = postconf_collect(pc, &q->proc, q->n, q->values, why, why_size);
+		if (r == 0 && q->cache_path)
+			cache_write(q->cache_path, &q->key, q->n, q->values);
+	}
+	pfj_postconf_abandon(q);
+	return r;
+}
+
+void pfj_postconf_abandon(struct pfj_postconf_query *q)
+{
+	if (q->proc.pid > 0)
+		pfj_run_cancel(&q->proc);
+	pfj_buf_free(&q->key);
+	free(q->cache_path);
+	q->cache_path = NULL;
+}
+
 int pfj_postconf_get_cached(const struct pfj_postconf *pc, const char *const names[],
 			    size_t n, char **values, const char *cache_path, int update,
 			    char *why, size_t why_size)
 {
-	struct pfj_buf key = { 0 };
-	int r;
+	struct pfj_postconf_query q;
 
-	if (!cache_path || cache_key(pc, names, n, &key) < 0) {
-		pfj_buf_free(&key);
-		return pfj_postconf_get(pc, names, n, values, why, why_size);
-	}
-	if (cache_read(cache_path, &key, n, values) == 0) {
-		pfj_buf_free(&key);
-		return 0;
-	}
-	r = pfj_postconf_get(pc, names, n, values, why, why_size);
-	if (r == 0 && update)
-		cache_write(cache_path, &key, n, values);
-	pfj_buf_free(&key);
-	return r;
+	if (pfj_postconf_begin(pc, names, n, values, cache_path, update, &q, why, why_size) < 0)
+		return -1;
+	return pfj_postconf_end(pc, &q, why, why_size);
 }
 
 /* next_num - parse one dotted component; missing components count as 0 */
