@@ -31,7 +31,18 @@ struct pfj_build_state {
 };
 
 /*
- * Populate the jail from the selected profile, prune what an earlier build
+ * The jail's plan is made in two halves.  pfj_jail_prepare does everything
+ * that does not need Postfix's settings (profile, files, libraries, the
+ * old manifest; reading and hashing the files it does not vouch for), so
+ * that build runs it while postconf runs.  0, or -1 and why.
+ */
+struct pfj_jail_plan;
+int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **jp, char *why, size_t why_size);
+void pfj_jail_plan_free(struct pfj_jail_plan *jp);
+
+/*
+ * With Postfix's settings (bs), complete the plan jp made by
+ * pfj_jail_prepare, then populate the jail from the selected profile, prune what an earlier build
  * placed and no longer needs, write the manifest, and reload a running
  * Postfix when something changed (unless --no-reload, --dry-run or -R).
  * Adds a "jail" object to json when not NULL; *changes gets the number of
@@ -39,7 +50,7 @@ struct pfj_build_state {
  * Returns PFJ_EXIT_OK or PFJ_EXIT_ERROR.
  */
 int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
-		   struct pfj_json *json, int *changes);
+		   struct pfj_jail_plan *jp, struct pfj_json *json, int *changes);
 
 /* pfj_manifest_path and pfj_state_path live in state.h. */
 

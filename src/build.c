@@ -132,25 +132,41 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 	struct pfj_chroot_rules rules;
 	struct pfj_buf newbuf = { 0 }, diff = { 0 }, check = { 0 };
 	char **vals = bs->settings;
-	char *backup = NULL, *cache, why[1024];
+	struct pfj_postconf_query query;
+	struct pfj_jail_plan *jail = NULL;
+	char *backup = NULL, *cache, why[1024], jwhy[2048];
 	size_t nchange = 0;
-	int r, status = PFJ_EXIT_ERROR, written = 0;
+	int r, status = PFJ_EXIT_ERROR, written = 0, querying = 0, prepared = -1;
 
 	bs->changes = 0;
-	/* Parse first: postconf itself dies on a broken master.cf, without
-	 * naming the line for every kind of error. */
+	/* postconf takes a few milliseconds, most of it its own start-up:
+	 * start it first and do everything that does not need its answers
+	 * meanwhile (a cached answer is there at once). */
+	cache = pfj_state_path(ctx, "postconf");
+	r = pfj_postconf_begin(&ctx->pc, names, PFJ_BS_NSETTINGS, vals, cache,
+			       !ctx->cli->dry_run, &query, why, sizeof(why));
+	free(cache);
+	if (r < 0) {
+		pfj_err("%s", why);
+		goto out;
+	}
+	querying = 1;
+	/* Parse before using postconf's answer: postconf itself dies on a
+	 * broken master.cf, without naming the line for every kind of error. */
 	if (pfj_cfile_open(ctx->pc.config_dir, "master.cf", 16u << 20, 0, &mf) < 0)
 		goto out;
 	if (pfj_mcf_parse(mf.data.data ? mf.data.data : "", mf.data.len, &mcf, &perr) < 0) {
 		pfj_err("%s:%u: %s; nothing changed", mf.path, perr.line, perr.reason);
 		goto out;
 	}
-	cache = pfj_state_path(ctx, "postconf");
-	r = pfj_postconf_get_cached(&ctx->pc, names, PFJ_BS_NSETTINGS, vals, cache,
-				    !ctx->cli->dry_run, why, sizeof(why));
-	free(cache);
-	if (r < 0) {
+	prepared = pfj_jail_prepare(ctx, &jail, jwhy, sizeof(jwhy));
+	querying = 0;
+	if (pfj_postconf_end(&ctx->pc, &query, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
+		goto out;
+	}
+	if (prepared < 0) {
+		pfj_err("%s; no file in the jail was replaced", jwhy);
 		goto out;
 	}
 	rules = (struct pfj_chroot_rules){
@@ -200,7 +216,7 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 
 	/* The jail first: once master.cf says chroot, daemons must find it
 	 * complete; and a jail that cannot be built leaves master.cf alone. */
-	if (pfj_build_jail(ctx, bs, json, &bs->jail_changes) != PFJ_EXIT_OK)
+	if (pfj_build_jail(ctx, bs, jail, json, &bs->jail_changes) != PFJ_EXIT_OK)
 		goto out;
 
 	if (nchange == 0) {
@@ -298,6 +314,9 @@ report:
 		free(bpath);
 	}
 out:
+	if (querying)
+		pfj_postconf_abandon(&query);
+	pfj_jail_plan_free(jail);
 	free(dec);
 	free(backup);
 	pfj_buf_free(&newbuf);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "cahash.h"
+#include "crypto.h"
 #include "elfdeps.h"
 #include "image.h"
 #include "jail.h"
@@ -55,6 +56,8 @@ struct item {
 	char *target;		/* symlinks */
 	dev_t rdev;		/* devices */
 	int loaded;		/* content holds the bytes */
+	int hashed;		/* sha256 is that of content */
+	unsigned char sha256[32];
 	int src_fd;		/* source kept open from the plan until loaded, or -1 */
 };
 
@@ -282,6 +285,7 @@ static int item_load(const char *root, struct item *it, char *why, size_t why_si
 		it->mode = it->src_st.st_mode & 0755;
 	}
 	pfj_buf_free(&it->content);
+	it->hashed = 0;
 	r = pfj_read_fd(fd, JAIL_FILE_MAX, &it->content);
 	close(fd);
 	if (r < 0) {
@@ -289,6 +293,27 @@ static int item_load(const char *root, struct item *it, char *why, size_t why_si
 		return -1;
 	}
 	it->loaded = 1;
+	return 0;
+}
+
+/* item_hash - the SHA-256 of a loaded item's content, computed once */
+static int item_hash(struct item *it, char *why, size_t why_size)
+{
+	int r;
+
+	if (it->hashed)
+		return 0;
+	r = pfj_sha256_buf(it->content.data ? it->content.data : "", it->content.len, it->sha256);
+	if (r < 0) {
+		char how[512];
+
+		if (r == -ELIBACC && !pfj_crypto_load(how, sizeof(how)))
+			snprintf(why, why_size, "%s: SHA-256: %s", it->path, how);
+		else
+			snprintf(why, why_size, "%s: SHA-256 failed: %s", it->path, strerror(-r));
+		return -1;
+	}
+	it->hashed = 1;
 	return 0;
 }
 
@@ -396,6 +421,7 @@ static int plan_passwd(struct plan *p, const char *root, char *why, size_t why_s
 		}
 	}
 	it->loaded = 1;
+	it->hashed = 0;
 	it->mode = 0644;
 	free(it->source);
 	it->source = NULL;	/* generated: compared by content, not source identity */
@@ -814,7 +840,11 @@ static int stager_add(struct stager *sg, int dirfd, const char *tmp, const char 
 	return 0;
 }
 
-/* stager_commit - flush once, rename everything into place, flush again */
+/*
+ * stager_commit - flush once, then rename everything into place.  The
+ * caller flushes again (pfj_sync_fs) once the renames, the pruning and the
+ * manifest are done.
+ */
 static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_size)
 {
 	int r;
@@ -834,10 +864,6 @@ static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_si
 			sg->done++;	/* commit removed its temporary; stager_free removes the rest */
 			return -1;
 		}
-	}
-	if ((r = pfj_sync_fs(rootfd)) < 0) {
-		snprintf(why, why_size, "syncfs: %s", strerror(-r));
-		return -1;
 	}
 	return 0;
 }
@@ -1067,14 +1093,11 @@ static int entry_for(const char *root, struct item *it, const struct pfj_mf_entr
 			memcpy(e->sha256, old->sha256, sizeof(e->sha256));
 			e->size = old->size;
 		} else {
-			if (!it->loaded && item_load(root, it, why, why_size) < 0)
+			if ((!it->loaded && item_load(root, it, why, why_size) < 0) ||
+			    item_hash(it, why, why_size) < 0)
 				return -1;
 			e->size = it->content.len;
-			if (pfj_sha256_buf(it->content.data ? it->content.data : "",
-					   it->content.len, e->sha256) < 0) {
-				snprintf(why, why_size, "%s: SHA-256 failed", it->path);
-				return -1;
-			}
+			memcpy(e->sha256, it->sha256, sizeof(e->sha256));
 		}
 		if (it->source) {
 			e->source = it->source;
@@ -1092,24 +1115,23 @@ static int entry_for(const char *root, struct item *it, const struct pfj_mf_entr
 	return 0;
 }
 
-/* write_manifest - atomically, and only when it differs from the old one */
-static int write_manifest(const char *path, struct plan *p, const struct pfj_ctx *ctx,
-			  const char *jail_root, const struct pfj_build_state *bs,
-			  const struct pfj_manifest *old, int *written, char *why, size_t why_size)
+/* format_manifest - the manifest of the plan, as text */
+static int format_manifest(struct plan *p, const struct pfj_ctx *ctx, const char *jail_root,
+			   const struct pfj_build_state *bs, const struct pfj_manifest *old,
+			   const char *path, struct pfj_buf *text, char *why, size_t why_size)
 {
 	struct pfj_manifest m = { .version = PFJ_MF_VERSION };
-	struct pfj_buf text = { 0 }, cur = { 0 };
-	char *sdir = NULL, *sbase = NULL;
-	int dfd = -1, r = -1;
+	int r = -1;
 
-	*written = 0;
 	m.jail_root = (char *)jail_root;
 	m.profile = ctx->conf->jail_profile;
 	m.config_dir = (char *)ctx->cli->config_dir;
 	m.created = old->created ? old->created : (long long)time(NULL);
 	for (size_t i = 0; i < bs->chroot.n; i++)
-		if (pfj_strv_add(&m.chroot, bs->chroot.v[i]) < 0)
+		if (pfj_strv_add(&m.chroot, bs->chroot.v[i]) < 0) {
+			snprintf(why, why_size, "out of memory");
 			goto out;
+		}
 	for (size_t i = 0; i < p->n; i++) {
 		struct pfj_mf_entry e;
 
@@ -1122,43 +1144,108 @@ static int write_manifest(const char *path, struct plan *p, const struct pfj_ctx
 			goto out;
 		}
 	}
-	if (pfj_manifest_sort(&m) < 0 || pfj_manifest_format(&m, &text) < 0) {
+	if (pfj_manifest_sort(&m) < 0 || pfj_manifest_format(&m, text) < 0) {
 		snprintf(why, why_size, "%s: cannot format the manifest", path);
 		goto out;
 	}
-	if (pfj_read_file(path, 64u << 20, &cur) == 0 && cur.len == text.len &&
-	    memcmp(cur.data, text.data, text.len) == 0) {
-		r = 0;
-		goto out;
-	}
-	if (pfj_state_location(ctx, "manifest", &sdir, &sbase) < 0) {
+	r = 0;
+out:
+	m.jail_root = m.profile = m.config_dir = NULL;	/* borrowed */
+	pfj_manifest_free(&m);
+	return r;
+}
+
+/*
+ * The manifest is written with the jail's files.  When it lives on the
+ * jail's filesystem and files are staged anyway, it is staged with them,
+ * so the two flushes of the commit cover it; otherwise it is replaced on
+ * its own (fsync, rename, fsync of the directory) after the commit.
+ * Either way it is renamed into place after the jail's files: it describes
+ * the jail as it then is.
+ */
+struct mwrite {
+	struct pfj_buf text;
+	char *dir, *base;
+	int dfd;
+	int needed;		/* the text differs from the file */
+	int staged;		/* written to tmp, waiting for the commit */
+	int written;
+	char tmp[512];
+};
+
+/* mwrite_prepare - format the manifest; stage it when the commit will flush it */
+static int mwrite_prepare(struct mwrite *mw, const char *path, struct plan *p,
+			  const struct pfj_ctx *ctx, const char *jail_root,
+			  const struct pfj_build_state *bs, const struct pfj_manifest *old,
+			  int rootfd, const struct stager *sg, char *why, size_t why_size)
+{
+	struct pfj_buf cur = { 0 };
+	struct stat js, ms;
+
+	if (format_manifest(p, ctx, jail_root, bs, old, path, &mw->text, why, why_size) < 0)
+		return -1;
+	mw->needed = !(pfj_read_file(path, 64u << 20, &cur) == 0 && cur.len == mw->text.len &&
+		       memcmp(cur.data, mw->text.data, cur.len) == 0);
+	pfj_buf_free(&cur);
+	if (!mw->needed)
+		return 0;
+	if (pfj_state_location(ctx, "manifest", &mw->dir, &mw->base) < 0) {
 		snprintf(why, why_size, "out of memory");
-		goto out;
+		return -1;
 	}
-	if ((dfd = pfj_state_dir_open(sdir, why, why_size)) < 0)
-		goto out;
-	{
+	if ((mw->dfd = pfj_state_dir_open(mw->dir, why, why_size)) < 0)
+		return -1;
+	if (sg->done < sg->n && fstat(rootfd, &js) == 0 && fstat(mw->dfd, &ms) == 0 &&
+	    js.st_dev == ms.st_dev) {
 		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
 		const char *stage;
-		int w = pfj_replace_at(dfd, sbase, text.data, text.len, &opts, &stage);
+		int w = pfj_stage_file_at(mw->dfd, mw->base, mw->text.data, mw->text.len, &opts,
+					  mw->tmp, sizeof(mw->tmp), &stage);
 
 		if (w < 0) {
 			snprintf(why, why_size, "%s: cannot write (%s): %s", path, stage, strerror(-w));
-			goto out;
+			return -1;
 		}
+		mw->staged = 1;
 	}
-	*written = 1;
-	r = 0;
-out:
-	if (dfd >= 0)
-		close(dfd);
-	free(sdir);
-	free(sbase);
-	m.jail_root = m.profile = m.config_dir = NULL;	/* borrowed */
-	pfj_manifest_free(&m);
-	pfj_buf_free(&text);
-	pfj_buf_free(&cur);
-	return r;
+	return 0;
+}
+
+/* mwrite_commit - put the manifest in place (after the jail's renames) */
+static int mwrite_commit(struct mwrite *mw, const char *path, char *why, size_t why_size)
+{
+	const char *stage = "rename";
+	int w;
+
+	if (!mw->needed || mw->written)
+		return 0;
+	if (mw->staged) {
+		mw->staged = 0;		/* pfj_commit_at removes the temporary on failure */
+		w = pfj_commit_at(mw->dfd, mw->tmp, mw->base);
+	} else {
+		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
+
+		w = pfj_replace_at(mw->dfd, mw->base, mw->text.data, mw->text.len, &opts, &stage);
+	}
+	if (w < 0) {
+		snprintf(why, why_size, "%s: cannot write (%s): %s", path, stage, strerror(-w));
+		return -1;
+	}
+	mw->written = 1;
+	return 0;
+}
+
+static void mwrite_free(struct mwrite *mw)
+{
+	if (mw->staged)
+		pfj_abort_at(mw->dfd, mw->tmp);
+	if (mw->dfd >= 0)
+		close(mw->dfd);
+	free(mw->dir);
+	free(mw->base);
+	pfj_buf_free(&mw->text);
+	memset(mw, 0, sizeof(*mw));
+	mw->dfd = -1;
 }
 
 /* ---- the step ------------------------------------------------------------- */
@@ -1171,19 +1258,146 @@ static void report_list(struct pfj_json *j, const char *key, const struct pfj_st
 	pfj_json_arr_end(j);
 }
 
-int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
-		   struct pfj_json *json, int *changes)
+/* The part of the plan that does not depend on Postfix's settings. */
+struct pfj_jail_plan {
+	struct pfj_profile prof;
+	struct plan p;
+	struct pfj_manifest old;
+	char *mpath;
+};
+
+void pfj_jail_plan_free(struct pfj_jail_plan *jp)
+{
+	if (!jp)
+		return;
+	pfj_profile_free(&jp->prof);
+	plan_free(&jp->p);
+	pfj_manifest_free(&jp->old);
+	free(jp->mpath);
+	free(jp);
+}
+
+/* plan_devices - the profile's device nodes (only ones pfjail knows) */
+static int plan_devices(struct plan *p, const struct pfj_profile *prof, char *why, size_t why_size)
+{
+	static const struct { const char *name; unsigned maj, min; } known[] = {
+		{ "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },
+		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 },
+	};
+
+	for (size_t i = 0; i < prof->devices.n; i++) {
+		struct item *it;
+		size_t k;
+
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strcmp(known[k].name, prof->devices.v[i]) == 0)
+				break;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			snprintf(why, why_size, "%s: device %s is not one pfjail places (null, zero, random, urandom)",
+				 prof->source, prof->devices.v[i]);
+			return -1;
+		}
+		if (plan_dirs(p, rel_of(prof->devices.v[i]), 0) < 0 ||
+		    !(it = plan_new(p, rel_of(prof->devices.v[i]), PFJ_MF_CHARDEV, 0666))) {
+			snprintf(why, why_size, "out of memory");
+			return -1;
+		}
+		it->rdev = makedev(known[k].maj, known[k].min);
+	}
+	return 0;
+}
+
+int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why, size_t why_size)
 {
 	const struct pfj_conf *conf = ctx->conf;
 	const char *root = ctx->cli->root;
-	struct pfj_profile prof = { 0 };
-	struct plan p = { 0 };
-	struct pfj_manifest old = { 0 };
+	struct pfj_jail_plan *jp = calloc(1, sizeof(*jp));
+	struct plan *p;
+
+	*out = NULL;
+	if (!jp || !(jp->mpath = pfj_manifest_path(ctx)))
+		goto nomem;
+	p = &jp->p;
+	if (pfj_profile_load(conf->jail_profile_dir, conf->jail_profile, &jp->prof, why, why_size) < 0)
+		goto fail;
+	for (size_t i = 0; i < jp->prof.directories.n; i++)
+		if (plan_dirs(p, rel_of(jp->prof.directories.v[i]), 1) < 0)
+			goto nomem;
+	for (size_t i = 0; i < jp->prof.host_directories.n; i++) {
+		int hfd = pfj_image_open(root, jp->prof.host_directories.v[i], O_PATH | O_DIRECTORY);
+
+		if (hfd >= 0) {
+			close(hfd);
+			if (plan_dirs(p, rel_of(jp->prof.host_directories.v[i]), 1) < 0)
+				goto nomem;
+		}
+	}
+	if (plan_profile_files(p, &jp->prof, root, why, why_size) < 0)
+		goto fail;
+	for (size_t i = 0; i < conf->jail_extra_files.n; i++) {
+		int r = plan_copy(p, root, conf->jail_extra_files.v[i], conf->jail_extra_files.v[i], 0);
+
+		if (r == -ENOENT)
+			pfj_strv_add(&p->missing, conf->jail_extra_files.v[i]);
+		else if (r < 0) {
+			snprintf(why, why_size, "%s (jail.extra_files): %s",
+				 conf->jail_extra_files.v[i], strerror(-r));
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < jp->prof.n_links; i++) {
+		struct item *it;
+
+		if (plan_dirs(p, rel_of(jp->prof.links[i].path), 0) < 0)
+			goto nomem;
+		if (!plan_find(p, rel_of(jp->prof.links[i].path))) {
+			if (!(it = plan_new(p, rel_of(jp->prof.links[i].path), PFJ_MF_SYMLINK, 0777)) ||
+			    !(it->target = strdup(jp->prof.links[i].target)))
+				goto nomem;
+		}
+	}
+	if (conf->jail_devices && plan_devices(p, &jp->prof, why, why_size) < 0)
+		goto fail;
+	if (plan_libraries(p, &jp->prof, root, why, why_size) < 0)
+		goto fail;
+	load_old(jp->mpath, &jp->old);
+
+	/* Read and hash now what the old manifest does not vouch for: the
+	 * caller runs this while postconf runs, and those bytes are needed
+	 * anyway (a new jail, a changed source). */
+	for (size_t i = 0; i < p->n; i++) {
+		struct item *it = &p->it[i];
+
+		if (it->type != PFJ_MF_FILE || !it->source ||
+		    source_unchanged(it, pfj_manifest_find(&jp->old, it->path)))
+			continue;
+		if ((!it->loaded && item_load(root, it, why, why_size) < 0) ||
+		    item_hash(it, why, why_size) < 0)
+			goto fail;
+	}
+	*out = jp;
+	return 0;
+nomem:
+	snprintf(why, why_size, "out of memory");
+fail:
+	pfj_jail_plan_free(jp);
+	return -1;
+}
+
+int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
+		   struct pfj_jail_plan *jp, struct pfj_json *json, int *changes)
+{
+	const struct pfj_conf *conf = ctx->conf;
+	const char *root = ctx->cli->root;
+	struct plan *p = &jp->p;
+	struct pfj_manifest *old = &jp->old;
+	const char *mpath = jp->mpath;
 	struct result res = { 0 };
 	struct stager sg = { 0 };
+	struct mwrite mw = { .dfd = -1 };
 	char *const *set = bs->settings;
-	char *qdir = NULL, *mpath = NULL, why[2048] = "";
-	int rootfd = -1, status = PFJ_EXIT_ERROR, mwritten = 0, applying = 0;
+	char *qdir = NULL, why[2048] = "";
+	int rootfd = -1, status = PFJ_EXIT_ERROR, applying = 0, r;
 
 	*changes = 0;
 	if (set[PFJ_BS_QUEUE_DIRECTORY][0] != '/') {
@@ -1191,89 +1405,28 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			 set[PFJ_BS_QUEUE_DIRECTORY]);
 		goto fail;
 	}
-	if (!(qdir = pfj_root_path(root, set[PFJ_BS_QUEUE_DIRECTORY])) || !(mpath = pfj_manifest_path(ctx))) {
+	if (!(qdir = pfj_root_path(root, set[PFJ_BS_QUEUE_DIRECTORY]))) {
 		snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
-	if (pfj_profile_load(conf->jail_profile_dir, conf->jail_profile, &prof, why, sizeof(why)) < 0)
-		goto fail;
 
-	/* plan */
-	for (size_t i = 0; i < prof.directories.n; i++)
-		if (plan_dirs(&p, rel_of(prof.directories.v[i]), 1) < 0)
-			goto nomem;
-	for (size_t i = 0; i < prof.host_directories.n; i++) {
-		int hfd = pfj_image_open(root, prof.host_directories.v[i], O_PATH | O_DIRECTORY);
-
-		if (hfd >= 0) {
-			close(hfd);
-			if (plan_dirs(&p, rel_of(prof.host_directories.v[i]), 1) < 0)
-				goto nomem;
-		}
-	}
-	if (plan_profile_files(&p, &prof, root, why, sizeof(why)) < 0)
-		goto fail;
-	for (size_t i = 0; i < conf->jail_extra_files.n; i++) {
-		int r = plan_copy(&p, root, conf->jail_extra_files.v[i], conf->jail_extra_files.v[i], 0);
-
-		if (r == -ENOENT)
-			pfj_strv_add(&p.missing, conf->jail_extra_files.v[i]);
-		else if (r < 0) {
-			snprintf(why, sizeof(why), "%s (jail.extra_files): %s",
-				 conf->jail_extra_files.v[i], strerror(-r));
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < prof.n_links; i++) {
-		struct item *it;
-
-		if (plan_dirs(&p, rel_of(prof.links[i].path), 0) < 0)
-			goto nomem;
-		if (!plan_find(&p, rel_of(prof.links[i].path))) {
-			if (!(it = plan_new(&p, rel_of(prof.links[i].path), PFJ_MF_SYMLINK, 0777)) ||
-			    !(it->target = strdup(prof.links[i].target)))
-				goto nomem;
-		}
-	}
+	/* the plan's part that depends on Postfix's settings */
 	if (passwd_wanted(conf->jail_passwd, set[PFJ_BS_LOCAL_RECIPIENT_MAPS]) &&
-	    plan_passwd(&p, root, why, sizeof(why)) < 0)
+	    plan_passwd(p, root, why, sizeof(why)) < 0)
 		goto fail;
-	if (conf->jail_devices) {
-		for (size_t i = 0; i < prof.devices.n; i++) {
-			static const struct { const char *name; unsigned maj, min; } known[] = {
-				{ "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 },
-				{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 },
-			};
-			struct item *it;
-			size_t k;
-
-			for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-				if (strcmp(known[k].name, prof.devices.v[i]) == 0)
-					break;
-			if (k == sizeof(known) / sizeof(known[0])) {
-				snprintf(why, sizeof(why), "%s: device %s is not one pfjail places (null, zero, random, urandom)",
-					 prof.source, prof.devices.v[i]);
-				goto fail;
-			}
-			if (plan_dirs(&p, rel_of(prof.devices.v[i]), 0) < 0 ||
-			    !(it = plan_new(&p, rel_of(prof.devices.v[i]), PFJ_MF_CHARDEV, 0666)))
-				goto nomem;
-			it->rdev = makedev(known[k].maj, known[k].min);
-		}
-	}
 	{
 		struct pfj_strv cadirs = { 0 };
 
-		for (size_t i = 0; i < prof.ca_path_parameters.n; i++) {
+		for (size_t i = 0; i < jp->prof.ca_path_parameters.n; i++) {
 			const char *v = NULL;
 
-			if (strcmp(prof.ca_path_parameters.v[i], "smtp_tls_CApath") == 0)
+			if (strcmp(jp->prof.ca_path_parameters.v[i], "smtp_tls_CApath") == 0)
 				v = set[PFJ_BS_SMTP_TLS_CAPATH];
-			else if (strcmp(prof.ca_path_parameters.v[i], "smtpd_tls_CApath") == 0)
+			else if (strcmp(jp->prof.ca_path_parameters.v[i], "smtpd_tls_CApath") == 0)
 				v = set[PFJ_BS_SMTPD_TLS_CAPATH];
 			else {
 				snprintf(why, sizeof(why), "%s: ca_path_parameters: only smtp_tls_CApath and smtpd_tls_CApath are supported, not %s",
-					 prof.source, prof.ca_path_parameters.v[i]);
+					 jp->prof.source, jp->prof.ca_path_parameters.v[i]);
 				goto fail;
 			}
 			if (v && v[0] == '/' && !pfj_strv_contains(&cadirs, v))
@@ -1283,30 +1436,27 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			if (!pfj_strv_contains(&cadirs, conf->jail_extra_ca_dirs.v[i]))
 				pfj_strv_add(&cadirs, conf->jail_extra_ca_dirs.v[i]);
 		for (size_t i = 0; i < cadirs.n; i++) {
-			if (plan_ca_dir(&p, root, cadirs.v[i], why, sizeof(why)) < 0) {
+			if (plan_ca_dir(p, root, cadirs.v[i], why, sizeof(why)) < 0) {
 				pfj_strv_free(&cadirs);
 				goto fail;
 			}
 		}
 		pfj_strv_free(&cadirs);
 	}
-	if (plan_libraries(&p, &prof, root, why, sizeof(why)) < 0)
-		goto fail;
 
 	/* apply, in path order so that directories come before their contents */
 	if ((rootfd = pfj_jail_open_root(qdir, why, sizeof(why))) < 0)
 		goto fail;
-	load_old(mpath, &old);
-	if (old.jail_root && strcmp(old.jail_root, set[PFJ_BS_QUEUE_DIRECTORY]) != 0) {
+	if (old->jail_root && strcmp(old->jail_root, set[PFJ_BS_QUEUE_DIRECTORY]) != 0) {
 		pfj_warn("%s: the manifest describes the jail %s, not %s; it is not used (nothing is pruned)",
-			 mpath, old.jail_root, set[PFJ_BS_QUEUE_DIRECTORY]);
-		pfj_manifest_free(&old);
-		memset(&old, 0, sizeof(old));
+			 mpath, old->jail_root, set[PFJ_BS_QUEUE_DIRECTORY]);
+		pfj_manifest_free(old);
+		memset(old, 0, sizeof(*old));
 	}
-	for (size_t i = 0; i < p.n; i++) {
+	for (size_t i = 0; i < p->n; i++) {
 		enum outcome o;
 
-		if (apply_item(root, rootfd, &sg, &p.it[i], &old, ctx->cli->dry_run, &o,
+		if (apply_item(root, rootfd, &sg, &p->it[i], old, ctx->cli->dry_run, &o,
 			       why, sizeof(why)) < 0) {
 			char *full = pfj_asprintf("%s/%s", qdir, why);	/* name the jail */
 
@@ -1315,26 +1465,40 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			goto fail;
 		}
 		if (o == CREATED)
-			pfj_strv_add(&res.created, p.it[i].path);
+			pfj_strv_add(&res.created, p->it[i].path);
 		else if (o == UPDATED)
-			pfj_strv_add(&res.updated, p.it[i].path);
+			pfj_strv_add(&res.updated, p->it[i].path);
 		else
 			res.unchanged++;
 	}
+	if (!ctx->cli->dry_run &&
+	    mwrite_prepare(&mw, mpath, p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, old, rootfd, &sg,
+			   why, sizeof(why)) < 0)
+		goto fail;
+
+	/* commit: staged files flushed and renamed, the unwanted removed, the
+	 * manifest put in place, and all of it flushed before success is reported */
 	applying = !ctx->cli->dry_run;
 	if (stager_commit(&sg, rootfd, why, sizeof(why)) < 0)
 		goto fail;
-	if (conf->jail_prune && prune(rootfd, &old, &p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
+	if (conf->jail_prune && prune(rootfd, old, p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
 		goto fail;
-	if (!ctx->cli->dry_run &&
-	    write_manifest(mpath, &p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, &old, &mwritten, why, sizeof(why)) < 0)
+	if (!ctx->cli->dry_run && (sg.n || res.removed.n)) {
+		if (mw.staged && mwrite_commit(&mw, mpath, why, sizeof(why)) < 0)
+			goto fail;
+		if ((r = pfj_sync_fs(rootfd)) < 0) {
+			snprintf(why, sizeof(why), "syncfs: %s", strerror(-r));
+			goto fail;
+		}
+	}
+	if (!ctx->cli->dry_run && mwrite_commit(&mw, mpath, why, sizeof(why)) < 0)
 		goto fail;
 
 	*changes = (int)(res.created.n + res.updated.n + res.removed.n);
-	for (size_t i = 0; i < p.notes.n; i++)
-		pfj_notice("%s", p.notes.v[i]);
-	for (size_t i = 0; i < p.missing.n; i++)
-		pfj_notice("%s: not on this system; not copied into the jail", p.missing.v[i]);
+	for (size_t i = 0; i < p->notes.n; i++)
+		pfj_notice("%s", p->notes.v[i]);
+	for (size_t i = 0; i < p->missing.n; i++)
+		pfj_notice("%s: not on this system; not copied into the jail", p->missing.v[i]);
 	if (!json) {
 		const char *how = ctx->cli->dry_run ? " (dry run)" : "";
 
@@ -1346,41 +1510,36 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			printf("%s/%s: removed%s\n", qdir, res.removed.v[i], how);
 		fflush(stdout);
 		if (*changes == 0)
-			pfj_info("jail %s: all %zu entries up to date; nothing to change", qdir, p.n);
+			pfj_info("jail %s: all %zu entries up to date; nothing to change", qdir, p->n);
 		else
 			pfj_info("jail %s: %zu created, %zu updated, %zu removed, %zu unchanged%s",
 				 qdir, res.created.n, res.updated.n, res.removed.n, res.unchanged, how);
 	} else {
 		pfj_json_obj_begin(json, "jail");
 		pfj_json_str(json, "root", qdir);
-		pfj_json_str(json, "profile", prof.source);
+		pfj_json_str(json, "profile", jp->prof.source);
 		pfj_json_str(json, "manifest", mpath);
-		pfj_json_bool(json, "manifest_written", mwritten);
+		pfj_json_bool(json, "manifest_written", mw.written);
 		report_list(json, "created", &res.created);
 		report_list(json, "updated", &res.updated);
 		report_list(json, "removed", &res.removed);
 		pfj_json_int(json, "unchanged", (long long)res.unchanged);
-		report_list(json, "missing", &p.missing);
-		report_list(json, "warnings", &p.notes);
+		report_list(json, "missing", &p->missing);
+		report_list(json, "warnings", &p->notes);
 		pfj_json_obj_end(json);
 	}
 	status = PFJ_EXIT_OK;
 	goto out;
-nomem:
-	snprintf(why, sizeof(why), "out of memory");
 fail:
 	pfj_err("%s%s", why, applying ?
 		"; the new files are in place (each one whole), run build again after fixing this" :
 		"; no file in the jail was replaced");
 out:
+	mwrite_free(&mw);
 	stager_free(&sg);
 	if (rootfd >= 0)
 		close(rootfd);
 	free(qdir);
-	free(mpath);
-	pfj_profile_free(&prof);
-	pfj_manifest_free(&old);
-	plan_free(&p);
 	pfj_strv_free(&res.created);
 	pfj_strv_free(&res.updated);
 	pfj_strv_free(&res.removed);
