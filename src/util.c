@@ -151,6 +151,13 @@ char *pfj_root_path(const char *root, const char *path)
 /* Reads straight into the buffer: no large stack buffer (the supervisor stays small). */
 int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
 {
+	struct stat st;
+
+	/* a regular file says how much there is: one allocation, not a doubling
+	 * series of copies (room for the read that sees the end, too) */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (unsigned long long)st.st_size <= max && buf_reserve(out, (size_t)st.st_size + 4096) < 0)
+		return -ENOMEM;
 	for (;;) {
 		size_t room, limit;
 		ssize_t n;
