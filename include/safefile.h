@@ -52,11 +52,28 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
 		      const struct pfj_replace_opts *opts, char *tmp, size_t tmp_size,
 		      const char **stage);
+/*
+ * Create name in dirfd (it must not exist; not followed) with the contents
+ * of srcfd from offset 0 to its end, copied in the kernel when the
+ * filesystems allow, owner, mode and mtime as pfj_stage_file_at, writeback
+ * started but no fsync.  0 or -errno (*stage says which step failed).
+ */
+int pfj_create_copy_at(int dirfd, const char *name, int srcfd,
+		       const struct pfj_replace_opts *opts, const char **stage);
 int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
 			 char *tmp, size_t tmp_size);
 int pfj_stage_mknod_at(int dirfd, const char *name, mode_t mode, dev_t rdev,
 		       char *tmp, size_t tmp_size);
 int pfj_commit_at(int dirfd, const char *tmp, const char *name);
+/*
+ * pfj_commit_at for a file staged in another directory (fromfd) of the
+ * same mount: rename fromfd/tmp over dirfd/name, or remove tmp and fail
+ * (-EXDEV across mounts).
+ */
+int pfj_move_at(int fromfd, const char *tmp, int dirfd, const char *name);
+/* Rename fromfd/from (a file or a whole directory) to dirfd/name, which
+ * must not exist (RENAME_NOREPLACE).  0 or -errno; from is left alone. */
+int pfj_move_new_at(int fromfd, const char *from, int dirfd, const char *name);
 void pfj_abort_at(int dirfd, const char *tmp);
 /* Flush the whole filesystem holding fd (one journal commit for all). */
 int pfj_sync_fs(int fd);

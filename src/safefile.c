@@ -88,6 +88,10 @@ static int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Smaller staged files are left to the flush: starting their writeback
+ * one by one costs more than it saves. */
+#define PFJ_WRITEBACK_MIN	(64 * 1024)
+
 /* What write_temp does once the data is written. */
 enum temp_sync {
 	TEMP_NO_SYNC,		/* nothing: a cache */
@@ -95,7 +99,14 @@ enum temp_sync {
 	TEMP_WRITEBACK,		/* start writeback only: a staged file, flushed later with the others */
 };
 
-static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
+/* What goes into a temporary file: bytes in memory, or a file's contents. */
+struct temp_src {
+	const void *data;
+	size_t len;
+	int fd;			/* >= 0: copy this file from offset 0 to its end */
+};
+
+static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
 		      const struct pfj_replace_opts *opts, enum temp_sync sync,
 		      const char **stage);
 
@@ -129,7 +140,7 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
 		return r;
-	if ((r = write_temp(dirfd, tmp, data, len, opts,
+	if ((r = write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1 }, opts,
 			       opts->no_sync ? TEMP_NO_SYNC : TEMP_FSYNC, stage)) < 0)
 		return r;
 	if (opts->backup) {
@@ -152,19 +163,64 @@ fail:
 	return r;
 }
 
-/* write_temp - the body shared by pfj_replace_at and pfj_stage_file_at */
-static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
+/*
+ * copy_all - the rest of in (from offset 0) into out, in the kernel where it
+ * can (copy_file_range: no copy through this process, a reflink on
+ * filesystems that share extents), else through a buffer; *len gets the
+ * number of bytes copied
+ */
+static int copy_all(int in, int out, size_t *len)
+{
+	char buf[65536];
+	loff_t off = 0;
+	ssize_t n;
+
+	*len = 0;
+	for (;;) {
+		n = copy_file_range(in, &off, out, NULL, 1u << 30, 0);
+		if (n > 0) {
+			*len += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+			return -errno;
+		break;	/* not between these two files: copy by hand from where it stopped */
+	}
+	for (;;) {
+		ssize_t got = pread(in, buf, sizeof(buf), off);
+		int w;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return 0;
+		if ((w = write_all(out, buf, (size_t)got)) < 0)
+			return w;
+		off += got;
+		*len += (size_t)got;
+	}
+}
+
+/* write_temp - the body shared by pfj_replace_at and the pfj_stage_*_at */
+static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
 		      const struct pfj_replace_opts *opts, enum temp_sync sync,
 		      const char **stage)
 {
+	size_t len = src->len;
 	int fd, r = 0;
 
 	*stage = "create";
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	*stage = "write";
-	if ((r = write_all(fd, data, len)) < 0)
+	*stage = src->fd >= 0 ? "copy" : "write";
+	if ((r = src->fd >= 0 ? copy_all(src->fd, fd, &len) : write_all(fd, src->data, len)) < 0)
 		goto fail;
 	*stage = "chown";
 	if ((opts->uid != (uid_t)-1 || opts->gid != (gid_t)-1) &&
@@ -188,7 +244,7 @@ static int write_temp(int dirfd, const char *tmp, const void *data, size_t len,
 	}
 	/* the device starts writing now, while the caller stages the rest:
 	 * the one flush before the renames then waits for less */
-	if (sync == TEMP_WRITEBACK && len)
+	if (sync == TEMP_WRITEBACK && len >= PFJ_WRITEBACK_MIN)
 		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	*stage = "fsync";
 	if (sync == TEMP_FSYNC && fsync(fd) < 0) {
@@ -218,7 +274,15 @@ int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
-	return write_temp(dirfd, tmp, data, len, opts, TEMP_WRITEBACK, stage);
+	return write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1 }, opts, TEMP_WRITEBACK,
+			  stage);
+}
+
+int pfj_create_copy_at(int dirfd, const char *name, int srcfd,
+		       const struct pfj_replace_opts *opts, const char **stage)
+{
+	return write_temp(dirfd, name, &(struct temp_src){ NULL, 0, srcfd }, opts, TEMP_WRITEBACK,
+			  stage);
 }
 
 int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
@@ -251,14 +315,24 @@ int pfj_stage_mknod_at(int dirfd, const char *name, mode_t mode, dev_t rdev,
 
 int pfj_commit_at(int dirfd, const char *tmp, const char *name)
 {
+	return pfj_move_at(dirfd, tmp, dirfd, name);
+}
+
+int pfj_move_at(int fromfd, const char *tmp, int dirfd, const char *name)
+{
 	int r;
 
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+	if (renameat(fromfd, tmp, dirfd, name) < 0) {
 		r = -errno;
-		unlinkat(dirfd, tmp, 0);
+		unlinkat(fromfd, tmp, 0);
 		return r;
 	}
 	return 0;
+}
+
+int pfj_move_new_at(int fromfd, const char *from, int dirfd, const char *name)
+{
+	return renameat2(fromfd, from, dirfd, name, RENAME_NOREPLACE) < 0 ? -errno : 0;
 }
 
 void pfj_abort_at(int dirfd, const char *tmp)
