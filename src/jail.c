@@ -25,7 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -58,6 +62,9 @@ struct item {
 	int loaded;		/* content holds the bytes */
 	int hashed;		/* sha256 is that of content */
 	unsigned char sha256[32];
+	unsigned long long size;	/* of what sha256 describes */
+	int pre;		/* the stage directory holds this entry at its path (a
+				 * file there has the bytes sha256 and size describe) */
 	int src_fd;		/* source kept open from the plan until loaded, or -1 */
 };
 
@@ -254,13 +261,11 @@ static int plan_copy(struct plan *p, const char *root, const char *dest_in, cons
 	return r;
 }
 
-/* item_load - read a planned file's bytes from its source, once */
-static int item_load(const char *root, struct item *it, char *why, size_t why_size)
+/* item_source - the planned file's source, open at offset 0 */
+static int item_source(const char *root, struct item *it, char *why, size_t why_size)
 {
 	int fd, r;
 
-	if (it->loaded)
-		return 0;
 	if (it->src_fd >= 0) {
 		fd = it->src_fd;	/* what the plan looked at */
 		it->src_fd = -1;
@@ -270,22 +275,35 @@ static int item_load(const char *root, struct item *it, char *why, size_t why_si
 			snprintf(why, why_size, "%s: %s", it->source, strerror(-r));
 			return -1;
 		}
-	} else {
-		fd = pfj_image_open(root, it->source, O_RDONLY);
-		if (fd < 0) {
-			snprintf(why, why_size, "%s: %s", it->source, strerror(-fd));
-			return -1;
-		}
-		/* the source may have been replaced since the plan: describe what is read */
-		if (fstat(fd, &it->src_st) < 0 || !S_ISREG(it->src_st.st_mode)) {
-			snprintf(why, why_size, "%s: no longer a regular file", it->source);
-			close(fd);
-			return -1;
-		}
-		it->mode = it->src_st.st_mode & 0755;
+		return fd;
 	}
+	fd = pfj_image_open(root, it->source, O_RDONLY);
+	if (fd < 0) {
+		snprintf(why, why_size, "%s: %s", it->source, strerror(-fd));
+		return -1;
+	}
+	/* the source may have been replaced since the plan: describe what is read */
+	if (fstat(fd, &it->src_st) < 0 || !S_ISREG(it->src_st.st_mode)) {
+		snprintf(why, why_size, "%s: no longer a regular file", it->source);
+		close(fd);
+		return -1;
+	}
+	it->mode = it->src_st.st_mode & 0755;
+	return fd;
+}
+
+/* item_load - read a planned file's bytes from its source, once */
+static int item_load(const char *root, struct item *it, char *why, size_t why_size)
+{
+	int fd, r;
+
+	if (it->loaded)
+		return 0;
+	if ((fd = item_source(root, it, why, why_size)) < 0)
+		return -1;
 	pfj_buf_free(&it->content);
 	it->hashed = 0;
+	it->pre = 0;	/* these bytes, not a prestaged copy, are what is written */
 	r = pfj_read_fd(fd, JAIL_FILE_MAX, &it->content);
 	close(fd);
 	if (r < 0) {
@@ -304,6 +322,7 @@ static int item_hash(struct item *it, char *why, size_t why_size)
 	if (it->hashed)
 		return 0;
 	r = pfj_sha256_buf(it->content.data ? it->content.data : "", it->content.len, it->sha256);
+	it->size = it->content.len;
 	if (r < 0) {
 		char how[512];
 
@@ -422,6 +441,7 @@ static int plan_passwd(struct plan *p, const char *root, char *why, size_t why_s
 	}
 	it->loaded = 1;
 	it->hashed = 0;
+	it->pre = 0;
 	it->mode = 0644;
 	free(it->source);
 	it->source = NULL;	/* generated: compared by content, not source identity */
@@ -768,9 +788,11 @@ static int file_same(const char *root, int dfd, const char *base, struct item *i
  * the temporaries and leaves the jail's files as they were.
  */
 struct pending {
+	int fromfd;		/* where tmp is: dirfd, or the stage directory */
 	int dirfd;		/* borrowed from the directory cache */
 	char *tmp;
 	char *name;
+	int noreplace;		/* a new directory moved in whole: name must not exist */
 };
 
 struct stager {
@@ -817,7 +839,8 @@ static int stager_dir(struct stager *sg, int rootfd, const char *dir, int create
 	return -1;
 }
 
-static int stager_add(struct stager *sg, int dirfd, const char *tmp, const char *name)
+static int stager_add(struct stager *sg, int fromfd, int dirfd, const char *tmp,
+		      const char *name, int noreplace)
 {
 	if (sg->n == sg->cap) {
 		size_t cap = sg->cap ? sg->cap * 2 : 32;
@@ -828,6 +851,8 @@ static int stager_add(struct stager *sg, int dirfd, const char *tmp, const char 
 		sg->p = v;
 		sg->cap = cap;
 	}
+	sg->p[sg->n].fromfd = fromfd;
+	sg->p[sg->n].noreplace = noreplace;
 	sg->p[sg->n].dirfd = dirfd;
 	sg->p[sg->n].tmp = strdup(tmp);
 	sg->p[sg->n].name = strdup(name);
@@ -858,7 +883,9 @@ static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_si
 	for (; sg->done < sg->n; sg->done++) {
 		struct pending *pd = &sg->p[sg->done];
 
-		if ((r = pfj_commit_at(pd->dirfd, pd->tmp, pd->name)) < 0) {
+		r = pd->noreplace ? pfj_move_new_at(pd->fromfd, pd->tmp, pd->dirfd, pd->name) :
+				    pfj_move_at(pd->fromfd, pd->tmp, pd->dirfd, pd->name);
+		if (r < 0) {
 			snprintf(why, why_size, "%s: cannot rename into place: %s",
 				 pd->name, strerror(-r));
 			sg->done++;	/* commit removed its temporary; stager_free removes the rest */
@@ -872,7 +899,7 @@ static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_si
 static void stager_free(struct stager *sg)
 {
 	for (size_t i = sg->done; i < sg->n; i++)
-		pfj_abort_at(sg->p[i].dirfd, sg->p[i].tmp);
+		pfj_abort_at(sg->p[i].fromfd, sg->p[i].tmp);
 	for (size_t i = 0; i < sg->n; i++) {
 		free(sg->p[i].tmp);
 		free(sg->p[i].name);
@@ -885,10 +912,38 @@ static void stager_free(struct stager *sg)
 	memset(sg, 0, sizeof(*sg));
 }
 
-/* apply_item - decide what the entry needs and stage it (not with dry_run) */
+/*
+ * stage_move - commit the prestaged copy of it (stage directory, same path)
+ * by renaming it over dfd/base.  The stage directory keeps it until then.
+ */
+static int stage_move(struct stager *sg, int stagefd, int dfd, struct item *it,
+		      const char *base, char *why, size_t why_size)
+{
+	if (stager_add(sg, stagefd, dfd, it->path, base, 0) < 0) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	it->pre = 0;	/* handed to the stager */
+	return 0;
+}
+
+/* file_opts - owner, mode and mtime of a file pfjail places */
+static struct pfj_replace_opts file_opts(const struct item *it)
+{
+	return (struct pfj_replace_opts){
+		.mode = it->mode, .uid = 0, .gid = 0,
+		.mtime = it->source ? &it->src_st.st_mtim : NULL,
+	};
+}
+
+/*
+ * apply_item - decide what the entry needs and stage it (not with
+ * dry_run).  stagefd >= 0: a file already written to the stage directory
+ * (prestage) is moved from there instead of being written again.
+ */
 static int apply_item(const char *root, int rootfd, struct stager *sg, struct item *it,
-		      const struct pfj_manifest *old, int dry_run, enum outcome *out,
-		      char *why, size_t why_size)
+		      const struct pfj_manifest *old, int dry_run, int stagefd,
+		      enum outcome *out, char *why, size_t why_size)
 {
 	char dir[4096], tmp[512];
 	const char *base;
@@ -946,13 +1001,12 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 		*out = exists ? UPDATED : CREATED;
 		if (dry_run)
 			return 0;
+		if (stagefd >= 0 && it->pre)
+			return stage_move(sg, stagefd, dfd, it, base, why, why_size);
 		if (!it->loaded && item_load(root, it, why, why_size) < 0)
 			return -1;
 		{
-			struct pfj_replace_opts opts = {
-				.mode = it->mode, .uid = 0, .gid = 0,
-				.mtime = it->source ? &it->src_st.st_mtim : NULL,
-			};
+			struct pfj_replace_opts opts = file_opts(it);
 			const char *stage;
 
 			r = pfj_stage_file_at(dfd, base, it->content.data ? it->content.data : "",
@@ -977,6 +1031,8 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 		*out = exists ? UPDATED : CREATED;
 		if (dry_run)
 			return 0;
+		if (stagefd >= 0 && it->pre)
+			return stage_move(sg, stagefd, dfd, it, base, why, why_size);
 		if ((r = pfj_stage_symlink_at(dfd, base, it->target, tmp, sizeof(tmp))) < 0) {
 			snprintf(why, why_size, "%s: cannot create symlink: %s", it->path, strerror(-r));
 			return -1;
@@ -991,6 +1047,8 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 		*out = exists ? UPDATED : CREATED;
 		if (dry_run)
 			return 0;
+		if (stagefd >= 0 && it->pre)
+			return stage_move(sg, stagefd, dfd, it, base, why, why_size);
 		if ((r = pfj_stage_mknod_at(dfd, base, it->mode, it->rdev, tmp, sizeof(tmp))) < 0) {
 			snprintf(why, why_size, "%s: cannot create device node: %s", it->path,
 				 strerror(-r));
@@ -998,7 +1056,7 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 		}
 		break;
 	}
-	if (stager_add(sg, dfd, tmp, base) < 0) {
+	if (stager_add(sg, dfd, dfd, tmp, base, 0) < 0) {
 		pfj_abort_at(dfd, tmp);
 		snprintf(why, why_size, "out of memory");
 		return -1;
@@ -1088,7 +1146,11 @@ static int entry_for(const char *root, struct item *it, const struct pfj_mf_entr
 	e->type = it->type;
 	e->mode = (unsigned)it->mode;
 	if (it->type == PFJ_MF_FILE) {
-		if (!it->loaded && source_unchanged(it, old)) {
+		if (it->hashed) {
+			/* read and hashed (or prestaged and hashed) this run */
+			e->size = it->size;
+			memcpy(e->sha256, it->sha256, sizeof(e->sha256));
+		} else if (!it->loaded && source_unchanged(it, old)) {
 			/* the old record describes these very bytes */
 			memcpy(e->sha256, old->sha256, sizeof(e->sha256));
 			e->size = old->size;
@@ -1096,7 +1158,7 @@ static int entry_for(const char *root, struct item *it, const struct pfj_mf_entr
 			if ((!it->loaded && item_load(root, it, why, why_size) < 0) ||
 			    item_hash(it, why, why_size) < 0)
 				return -1;
-			e->size = it->content.len;
+			e->size = it->size;
 			memcpy(e->sha256, it->sha256, sizeof(e->sha256));
 		}
 		if (it->source) {
@@ -1264,17 +1326,299 @@ struct pfj_jail_plan {
 	struct plan p;
 	struct pfj_manifest old;
 	char *mpath;
+	int stagefd;		/* the stage directory, when files were prestaged */
 };
+
+static void empty_dir(int dfd);
 
 void pfj_jail_plan_free(struct pfj_jail_plan *jp)
 {
 	if (!jp)
 		return;
+	if (jp->stagefd >= 0) {
+		empty_dir(jp->stagefd);	/* what was not moved into the jail */
+		close(jp->stagefd);	/* and the lock with it */
+	}
 	pfj_profile_free(&jp->prof);
 	plan_free(&jp->p);
 	pfj_manifest_free(&jp->old);
 	free(jp->mpath);
 	free(jp);
+}
+
+/*
+ * Prestaging.  Where the jail is, postconf answers only after a few
+ * milliseconds, but what a new jail (or a changed source) needs is known
+ * before.  Meanwhile it is built in a directory of pfjail's own state
+ * ($state_dir/INSTANCE.stage, root's alone, locked by the build using it),
+ * at the paths it will have in the jail: a fresh jail's directories,
+ * links and device nodes, and every file whose bytes are needed, copied
+ * (in the kernel) with the owner, mode and mtime it will have, hashed from
+ * that copy, its writeback started.  When the jail turns out to be on the
+ * same mount, the commit renames from there, after the same flush as the
+ * files staged in the jail itself: a whole directory the jail lacks in one
+ * rename, else each entry over its target.  Whatever is not used is
+ * removed, and written in the jail as usual.  Not with SELinux enabled: a
+ * renamed file keeps its label, which would be the state directory's.
+ */
+static int selinux_enabled(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == SELINUX_MAGIC;
+}
+
+/* empty_dir - remove everything below dfd (only pfjail writes there; never followed) */
+static void empty_dir(int dfd)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(dfd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		int sub;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+			continue;
+		sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub >= 0) {
+			empty_dir(sub);
+			close(sub);
+		}
+		unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/*
+ * stage_dir_open - the instance's stage directory, locked for this build
+ * and emptied of what a crashed one left; -1 when it cannot be used (a
+ * concurrent build holds it, or it cannot be made safely)
+ */
+static int stage_dir_open(const struct pfj_ctx *ctx)
+{
+	char *dir = NULL, *base = NULL, why[1024];
+	int sfd = -1, fd = -1;
+
+	if (pfj_state_location(ctx, "stage", &dir, &base) < 0)
+		return -1;
+	if ((sfd = pfj_state_dir_open(dir, why, sizeof(why))) < 0 ||
+	    (fd = pfj_jail_open_dir(sfd, base, 0700, 1, why, sizeof(why))) < 0) {
+		pfj_debug("%s/%s: %s; files are written in the jail only", dir, base, why);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		pfj_debug("%s/%s: in use by another build; files are written in the jail only",
+			  dir, base);
+		close(fd);
+		fd = -1;
+		goto out;
+	}
+	empty_dir(fd);
+out:
+	if (sfd >= 0)
+		close(sfd);
+	free(dir);
+	free(base);
+	return fd;
+}
+
+/* hash_private - SHA-256 of a file only root can change (a prestaged copy), mapped */
+static int hash_private(int fd, struct item *it)
+{
+	struct stat st;
+	void *map = NULL;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size > 0 &&
+	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		return -errno;
+	r = pfj_sha256_buf(map ? map : "", (size_t)st.st_size, it->sha256);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	if (r < 0)
+		return r;
+	it->size = (unsigned long long)st.st_size;
+	it->hashed = 1;
+	return 0;
+}
+
+/* pre_parents - the stage directory has it's parent directories (made as needed) */
+static int pre_parents(struct pfj_jail_plan *jp, const struct item *it)
+{
+	char path[4096];
+	size_t len = strlen(it->path);
+
+	if (len >= sizeof(path))
+		return 0;
+	memcpy(path, it->path, len + 1);
+	for (char *c = path; (c = strchr(c, '/')); c++) {
+		struct item *d;
+
+		*c = '\0';
+		d = plan_find(&jp->p, path);
+		if (!d || d->type != PFJ_MF_DIR)
+			return 0;
+		if (!d->pre) {
+			if (mkdirat(jp->stagefd, path, d->mode) < 0 && errno != EEXIST)
+				return 0;
+			d->pre = 1;
+		}
+		*c = '/';
+	}
+	return 1;
+}
+
+/*
+ * prestage - put one planned entry in the stage directory; a file is
+ * copied from its source and hashed there.  0 when done, 1 when it cannot
+ * be done here (a file is then read into memory instead), -1 with why
+ * when the source cannot be read.
+ */
+static int prestage(struct pfj_jail_plan *jp, const struct pfj_ctx *ctx, struct item *it,
+		    char *why, size_t why_size)
+{
+	struct pfj_replace_opts opts;
+	const char *stage;
+	int fd, r;
+
+	if (jp->stagefd == -1)
+		jp->stagefd = selinux_enabled() ? -2 : stage_dir_open(ctx);
+	if (jp->stagefd < 0 || it->loaded || !pre_parents(jp, it))
+		return 1;
+	switch (it->type) {
+	case PFJ_MF_DIR:
+		if (!it->pre && mkdirat(jp->stagefd, it->path, it->mode) < 0 && errno != EEXIST)
+			return 1;
+		it->pre = 1;
+		return 0;
+	case PFJ_MF_SYMLINK:
+		if (symlinkat(it->target, jp->stagefd, it->path) < 0)
+			return 1;
+		it->pre = 1;
+		return 0;
+	case PFJ_MF_CHARDEV:
+		/* mknod honours the umask */
+		if (mknodat(jp->stagefd, it->path, S_IFCHR | (it->mode & 0777), it->rdev) < 0)
+			return 1;
+		if (fchmodat(jp->stagefd, it->path, it->mode & 0777, 0) < 0) {
+			unlinkat(jp->stagefd, it->path, 0);
+			return 1;
+		}
+		it->pre = 1;
+		return 0;
+	}
+	if ((fd = item_source(ctx->cli->root, it, why, why_size)) < 0)
+		return -1;
+	if ((unsigned long long)it->src_st.st_size > JAIL_FILE_MAX) {
+		snprintf(why, why_size, "%s: %s", it->source, strerror(EFBIG));
+		close(fd);
+		return -1;
+	}
+	opts = file_opts(it);
+	r = pfj_create_copy_at(jp->stagefd, it->path, fd, &opts, &stage);
+	close(fd);
+	if (r < 0) {
+		pfj_debug("%s: cannot prestage (%s): %s", it->path, stage, strerror(-r));
+		return 1;
+	}
+	fd = openat(jp->stagefd, it->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	r = fd < 0 ? -errno : hash_private(fd, it);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		char how[512];
+
+		if (r == -ELIBACC && !pfj_crypto_load(how, sizeof(how)))
+			snprintf(why, why_size, "%s: SHA-256: %s", it->path, how);
+		else
+			snprintf(why, why_size, "%s: SHA-256 of the staged copy failed: %s", it->path,
+				 strerror(-r));
+		return -1;
+	}
+	it->pre = 1;
+	return 0;
+}
+
+/* below - is path inside the directory dir? */
+static int below(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return strncmp(path, dir, len) == 0 && path[len] == '/';
+}
+
+/* movable - is everything the plan has below the directory p->it[i] prestaged? */
+static int movable(const struct plan *p, size_t i)
+{
+	if (!p->it[i].pre)
+		return 0;
+	for (size_t k = 0; k < p->n; k++)
+		if (!p->it[k].pre && below(p->it[k].path, p->it[i].path))
+			return 0;
+	return 1;
+}
+
+/* under - is path inside one of the directories in dirs? */
+static int under(const struct pfj_strv *dirs, const char *path)
+{
+	for (size_t k = 0; k < dirs->n; k++)
+		if (below(path, dirs->v[k]))
+			return 1;
+	return 0;
+}
+
+/*
+ * move_dir - when the jail lacks the planned directory p->it[i] and the
+ * stage directory has it complete, have the commit rename it in whole.
+ * 1 when it will be, 0 when not, -1 with why.
+ */
+static int move_dir(int rootfd, struct stager *sg, struct plan *p, size_t i, int stagefd,
+		    char *why, size_t why_size)
+{
+	struct item *it = &p->it[i];
+	char dir[4096];
+	const char *base;
+	struct stat st;
+	int dfd;
+
+	if (!movable(p, i))
+		return 0;
+	split(it->path, dir, sizeof(dir), &base);
+	/* the parent is planned before it: made, or already there */
+	if ((dfd = stager_dir(sg, rootfd, dir, 0, why, why_size)) < 0)
+		return -1;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+		return 0;
+	if (stager_add(sg, stagefd, dfd, it->path, base, 1) < 0) {
+		snprintf(why, why_size, "out of memory");
+		return -1;
+	}
+	for (size_t k = i; k < p->n; k++)
+		if (k == i || below(p->it[k].path, it->path))
+			p->it[k].pre = 0;	/* handed to the stager with the directory */
+	return 1;
+}
+
+/* same_mount - can a file be renamed from a's directory into b's? */
+static int same_mount(int a, int b)
+{
+	struct statx sa, sb;
+
+	if (statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &sa) < 0 ||
+	    statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &sb) < 0 ||
+	    !(sa.stx_mask & STATX_MNT_ID) || !(sb.stx_mask & STATX_MNT_ID))
+		return 0;
+	return sa.stx_mnt_id == sb.stx_mnt_id;
 }
 
 /* plan_devices - the profile's device nodes (only ones pfjail knows) */
@@ -1313,9 +1657,13 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 	const char *root = ctx->cli->root;
 	struct pfj_jail_plan *jp = calloc(1, sizeof(*jp));
 	struct plan *p;
+	int fresh;
 
 	*out = NULL;
-	if (!jp || !(jp->mpath = pfj_manifest_path(ctx)))
+	if (!jp)
+		goto nomem;
+	jp->stagefd = -1;
+	if (!(jp->mpath = pfj_manifest_path(ctx)))
 		goto nomem;
 	p = &jp->p;
 	if (pfj_profile_load(conf->jail_profile_dir, conf->jail_profile, &jp->prof, why, why_size) < 0)
@@ -1362,17 +1710,27 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 		goto fail;
 	load_old(jp->mpath, &jp->old);
 
-	/* Read and hash now what the old manifest does not vouch for: the
-	 * caller runs this while postconf runs, and those bytes are needed
-	 * anyway (a new jail, a changed source). */
+	/* Read and hash now the files the old manifest does not vouch for:
+	 * the caller runs this while postconf runs, and those bytes are needed
+	 * anyway (a new jail, a changed source).  They are prestaged, and so
+	 * is the rest of a jail built for the first time. */
+	fresh = jp->old.n == 0;
 	for (size_t i = 0; i < p->n; i++) {
 		struct item *it = &p->it[i];
+		int r;
 
-		if (it->type != PFJ_MF_FILE || !it->source ||
-		    source_unchanged(it, pfj_manifest_find(&jp->old, it->path)))
+		if (it->type == PFJ_MF_FILE ?
+		    !it->source || source_unchanged(it, pfj_manifest_find(&jp->old, it->path)) :
+		    !fresh)
 			continue;
-		if ((!it->loaded && item_load(root, it, why, why_size) < 0) ||
-		    item_hash(it, why, why_size) < 0)
+		if (!ctx->cli->dry_run && (r = prestage(jp, ctx, it, why, why_size)) <= 0) {
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		if (it->type == PFJ_MF_FILE &&
+		    ((!it->loaded && item_load(root, it, why, why_size) < 0) ||
+		     item_hash(it, why, why_size) < 0))
 			goto fail;
 	}
 	*out = jp;
@@ -1395,9 +1753,10 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	struct result res = { 0 };
 	struct stager sg = { 0 };
 	struct mwrite mw = { .dfd = -1 };
+	struct pfj_strv moved = { 0 };		/* directories the commit moves in whole */
 	char *const *set = bs->settings;
 	char *qdir = NULL, why[2048] = "";
-	int rootfd = -1, status = PFJ_EXIT_ERROR, applying = 0, r;
+	int rootfd = -1, stagefd = -1, status = PFJ_EXIT_ERROR, applying = 0, r;
 
 	*changes = 0;
 	if (set[PFJ_BS_QUEUE_DIRECTORY][0] != '/') {
@@ -1453,11 +1812,25 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		pfj_manifest_free(old);
 		memset(old, 0, sizeof(*old));
 	}
+	if (jp->stagefd >= 0) {
+		if (same_mount(jp->stagefd, rootfd))
+			stagefd = jp->stagefd;
+		else
+			pfj_debug("%s: not on the mount of pfjail's stage directory; the files are written there again",
+				  qdir);
+	}
 	for (size_t i = 0; i < p->n; i++) {
-		enum outcome o;
+		enum outcome o = CREATED;
 
-		if (apply_item(root, rootfd, &sg, &p->it[i], old, ctx->cli->dry_run, &o,
-			       why, sizeof(why)) < 0) {
+		if (stagefd >= 0 && under(&moved, p->it[i].path))
+			r = 0;	/* comes with its directory */
+		else if (stagefd >= 0 && p->it[i].type == PFJ_MF_DIR &&
+			 (r = move_dir(rootfd, &sg, p, i, stagefd, why, sizeof(why))) != 0)
+			r = r < 0 ? -1 : pfj_strv_add(&moved, p->it[i].path) < 0 ? -1 : 0;
+		else
+			r = apply_item(root, rootfd, &sg, &p->it[i], old, ctx->cli->dry_run, stagefd,
+				       &o, why, sizeof(why));
+		if (r < 0) {
 			char *full = pfj_asprintf("%s/%s", qdir, why);	/* name the jail */
 
 			snprintf(why, sizeof(why), "%s", full ? full : "out of memory");
@@ -1543,5 +1916,6 @@ out:
 	pfj_strv_free(&res.created);
 	pfj_strv_free(&res.updated);
 	pfj_strv_free(&res.removed);
+	pfj_strv_free(&moved);
 	return status;
 }
