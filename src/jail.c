@@ -1380,6 +1380,7 @@ static void empty_dir(int dfd)
 			close(fd);
 		return;
 	}
+	rewinddir(d);	/* the duplicate shares dfd's position, maybe at the end */
 	while ((de = readdir(d))) {
 		int sub;
 
@@ -1606,6 +1607,7 @@ static int move_dir(int rootfd, struct stager *sg, struct plan *p, size_t i, int
 	for (size_t k = i; k < p->n; k++)
 		if (k == i || below(p->it[k].path, it->path))
 			p->it[k].pre = 0;	/* handed to the stager with the directory */
+	pfj_debug("%s: prepared in the stage directory, moved into the jail whole", it->path);
 	return 1;
 }
 

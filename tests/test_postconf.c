@@ -11,8 +11,11 @@
 #include "postconf.h"
 #include "proc.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* fake - install a postconf script in the test dir */
 static void fake(const char *dir, const char *body)
@@ -190,6 +193,117 @@ static void test_hung_postconf(void **state)
 	pfj_postconf_free(&pc);
 }
 
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* begin returns at once; the caller's work and postconf's overlap; end collects */
+static void test_begin_end_overlap(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	struct pfj_postconf_query q;
+	const char *names[] = { "queue_directory", "mail_version" };
+	char *v[2] = { NULL, NULL }, why[512];
+	struct timespec t0, t1, t2;
+
+	fake(d->path, "sleep 0.3; printf '/var/spool/postfix\\n3.7.11\\n'");
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(pfj_postconf_begin(&pc, names, 2, v, NULL, 0, &q, why, sizeof(why)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(elapsed(&t0, &t1) < 0.2);		/* did not wait for postconf */
+	assert_int_equal(q.answered, 0);
+	assert_null(v[0]);
+	usleep(300 * 1000);				/* the caller's own work */
+	assert_int_equal(pfj_postconf_end(&pc, &q, why, sizeof(why)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	assert_true(elapsed(&t0, &t2) < 0.55);		/* 0.3 + 0.3 overlapped, not added */
+	assert_string_equal(v[0], "/var/spool/postfix");
+	assert_string_equal(v[1], "3.7.11");
+	free(v[0]);
+	free(v[1]);
+	pfj_postconf_free(&pc);
+}
+
+/* an abandoned query kills and reaps postconf at once */
+static void test_abandon(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	struct pfj_postconf_query q;
+	const char *names[] = { "queue_directory" };
+	char *v = NULL, why[512], body[512], path[512], *pid;
+	struct timespec t0, t1;
+
+	snprintf(body, sizeof(body), "echo $$ > %s/pid\nexec sleep 30", d->path);
+	fake(d->path, body);
+	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
+	assert_int_equal(pfj_postconf_begin(&pc, names, 1, &v, NULL, 0, &q, why, sizeof(why)), 0);
+	snprintf(path, sizeof(path), "%s/pid", d->path);
+	for (int i = 0; i < 200 && !(pid = tu_read(path, NULL)); i++)
+		usleep(10 * 1000);
+	assert_non_null(pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pfj_postconf_abandon(&q);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(elapsed(&t0, &t1) < 1.0);
+	assert_int_equal(kill((pid_t)atoi(pid), 0), -1);	/* killed and reaped */
+	assert_null(v);
+	free(pid);
+	pfj_postconf_free(&pc);
+}
+
+/*
+ * The cache answers without running postconf while main.cf, master.cf and
+ * postconf keep their identity, and is not trusted when it is torn.
+ */
+static void test_cache(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_postconf pc;
+	struct pfj_postconf_query q;
+	const char *names[] = { "queue_directory", "mail_version" };
+	char *v[2], why[512], body[1024], cache[512], runs[512], *text;
+	struct stat st;
+
+	if (geteuid() != 0)
+		skip();		/* pfjail's state must be root's */
+	snprintf(runs, sizeof(runs), "%s/runs", d->path);
+	snprintf(body, sizeof(body), "echo run >> %s\nprintf '/var/spool/pf\\n3.7.11\\n'", runs);
+	fake(d->path, body);
+	free(tu_write(d->path, "main.cf", "queue_directory = /var/spool/pf\n", 0644));
+	free(tu_write(d->path, "master.cf", "", 0644));
+	snprintf(cache, sizeof(cache), "%s/state/inst.postconf", d->path);
+	assert_int_equal(pfj_postconf_init(&pc, d->path, d->path, NULL), 0);
+
+	for (int round = 0; round < 4; round++) {
+		assert_int_equal(pfj_postconf_begin(&pc, names, 2, v, cache, 1, &q, why, sizeof(why)), 0);
+		assert_int_equal(q.answered, round == 1);	/* 0: new, 2: main.cf changed, 3: torn */
+		assert_int_equal(pfj_postconf_end(&pc, &q, why, sizeof(why)), 0);
+		assert_string_equal(v[0], "/var/spool/pf");
+		assert_string_equal(v[1], "3.7.11");
+		free(v[0]);
+		free(v[1]);
+		assert_int_equal(stat(cache, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		if (round == 1) {
+			struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000000000, 0 } };
+
+			free(tu_write(d->path, "main.cf", "queue_directory = /var/spool/pf\n", 0644));
+			snprintf(body, sizeof(body), "%s/main.cf", d->path);
+			assert_int_equal(utimensat(AT_FDCWD, body, ts, 0), 0);
+		}
+		if (round == 2)
+			assert_int_equal(truncate(cache, st.st_size - 3), 0);	/* a torn write */
+	}
+	text = tu_read(runs, NULL);
+	assert_string_equal(text, "run\nrun\nrun\n");	/* not run in round 1 */
+	free(text);
+	pfj_postconf_free(&pc);
+}
+
 static void test_version_cmp(void **state)
 {
 	static const struct { const char *a, *b; int sign; } t[] = {
@@ -218,6 +332,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_root_paths, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_relative_path_rejected, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_hung_postconf, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_begin_end_overlap, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_abandon, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_cache, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test(test_version_cmp),
 	};
 

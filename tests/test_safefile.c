@@ -20,10 +20,34 @@
 
 /*
  * Injected failures: the test binary is linked with -Wl,--wrap=write,
- * --wrap=fsync and --wrap=openat, so these stand in for the real calls
- * made inside safefile.c and fail on demand.
+ * --wrap=fsync, --wrap=openat and --wrap=copy_file_range, so these stand
+ * in for the real calls made inside safefile.c and fail on demand.
+ * copy_file_range can also copy a little first (cfr_partial bytes) and
+ * then fail, as it does between filesystems it cannot copy across.
  */
-static int fail_write, fail_fsync, fail_openat;
+static int fail_write, fail_fsync, fail_openat, fail_cfr;
+static size_t cfr_partial;
+
+ssize_t __real_copy_file_range(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			       unsigned int flags);
+ssize_t __wrap_copy_file_range(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			       unsigned int flags);
+
+ssize_t __wrap_copy_file_range(int in, loff_t *off_in, int out, loff_t *off_out, size_t len,
+			       unsigned int flags)
+{
+	if (cfr_partial) {
+		size_t n = cfr_partial;
+
+		cfr_partial = 0;
+		return __real_copy_file_range(in, off_in, out, off_out, n < len ? n : len, flags);
+	}
+	if (fail_cfr) {
+		errno = fail_cfr;
+		return -1;
+	}
+	return __real_copy_file_range(in, off_in, out, off_out, len, flags);
+}
 
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_fsync(int fd);
@@ -284,6 +308,162 @@ static void test_injected_failures(void **state)
 	}
 }
 
+/* a source of n bytes of a pattern, open for reading */
+static int pattern_source(const char *dir, size_t n, char **data)
+{
+	char *path = NULL, *p = malloc(n + 1);
+	int fd;
+
+	assert_non_null(p);
+	for (size_t i = 0; i < n; i++)
+		p[i] = (char)('a' + (i * 7 + i / 4096) % 26);
+	p[n] = '\0';
+	path = tu_write(dir, "src", p, 0644);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	free(path);
+	*data = p;
+	return fd;
+}
+
+static void assert_file_is(const char *dir, const char *name, const char *data, size_t n,
+			   mode_t mode)
+{
+	char path[4096];
+	struct stat st;
+	size_t len = 0;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, mode);
+	text = tu_read(path, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(text, data, n);
+	free(text);
+}
+
+/* pfj_create_copy_at: the copy has the bytes, mode and mtime; an existing name is never replaced or followed */
+static void test_create_copy(void **state)
+{
+	struct tu_dir *d = *state;
+	struct timespec mt = { .tv_sec = 1234567890, .tv_nsec = 5 };
+	struct pfj_replace_opts opts = { .mode = 0640, .uid = (uid_t)-1, .gid = (gid_t)-1,
+					 .mtime = &mt };
+	const char *stage = NULL;
+	char *data, *sentinel = tu_write(d->path, "sentinel", "keep\n", 0600), *text;
+	int dfd = open_test_dir(state), src = pattern_source(d->path, 200000, &data);
+	struct stat st;
+
+	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage), 0);
+	assert_file_is(d->path, "copy", data, 200000, 0640);
+	assert_int_equal(fstatat(dfd, "copy", &st, 0), 0);
+	assert_int_equal(st.st_mtim.tv_sec, mt.tv_sec);
+	assert_int_equal(st.st_mtim.tv_nsec, mt.tv_nsec);
+
+	/* it exists now: refused, left as it is */
+	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage), -EEXIST);
+	assert_string_equal(stage, "create");
+	assert_file_is(d->path, "copy", data, 200000, 0640);
+
+	/* a symlink at the name is not followed */
+	assert_int_equal(symlinkat(sentinel, dfd, "link"), 0);
+	assert_int_equal(pfj_create_copy_at(dfd, "link", src, &opts, &stage), -EEXIST);
+	text = tu_read(sentinel, NULL);
+	assert_string_equal(text, "keep\n");
+	free(text);
+
+	/* an empty source makes an empty file */
+	close(src);
+	free(tu_write(d->path, "zero", "", 0644));
+	src = openat(dfd, "zero", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(pfj_create_copy_at(dfd, "empty", src, &opts, &stage), 0);
+	assert_file_is(d->path, "empty", "", 0, 0640);
+	close(src);
+	close(dfd);
+	free(data);
+	free(sentinel);
+}
+
+/* where copy_file_range gives up (another filesystem) the rest is copied by hand */
+static void test_create_copy_fallback(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	const char *stage = NULL;
+	char *data;
+	int dfd = open_test_dir(state), src = pattern_source(d->path, 150001, &data);
+
+	cfr_partial = 10000;	/* copies 10000 bytes, then EXDEV */
+	fail_cfr = EXDEV;
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), 0);
+	assert_file_is(d->path, "a", data, 150001, 0644);
+	fail_cfr = EINVAL;
+	assert_int_equal(pfj_create_copy_at(dfd, "b", src, &opts, &stage), 0);
+	assert_file_is(d->path, "b", data, 150001, 0644);
+	fail_cfr = 0;
+	close(src);
+	close(dfd);
+	free(data);
+}
+
+/* a failing copy or write reports its stage and leaves nothing behind */
+static void test_create_copy_failures(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0644, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	const char *stage = NULL;
+	char *data;
+	int dfd = open_test_dir(state), src = pattern_source(d->path, 70000, &data);
+
+	fail_cfr = ENOSPC;
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -ENOSPC);
+	assert_string_equal(stage, "copy");
+	fail_cfr = EXDEV;	/* by hand, and then the write fails */
+	fail_write = ENOSPC;
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -ENOSPC);
+	assert_string_equal(stage, "copy");
+	fail_write = 0;
+	fail_cfr = 0;
+	fail_openat = EACCES;
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -EACCES);
+	assert_string_equal(stage, "create");
+	fail_openat = 0;
+	assert_int_equal(count_entries(d->path), 1);	/* only the source */
+	close(src);
+	close(dfd);
+	free(data);
+}
+
+/* pfj_move_new_at moves a whole directory, and never over something that exists */
+static void test_move_new(void **state)
+{
+	struct tu_dir *d = *state;
+	int dfd = open_test_dir(state);
+	char *f;
+
+	assert_int_equal(mkdirat(dfd, "stage", 0700), 0);
+	assert_int_equal(mkdirat(dfd, "stage/etc", 0755), 0);
+	assert_int_equal(mkdirat(dfd, "jail", 0755), 0);
+	f = tu_write(d->path, "stage/etc/hosts", "127.0.0.1 localhost\n", 0644);
+	free(f);
+	assert_int_equal(pfj_move_new_at(dfd, "stage/etc", dfd, "jail/etc"), 0);
+	f = tu_write(d->path, "jail/etc/keep", "x", 0644);
+	free(f);
+	assert_int_equal(faccessat(dfd, "jail/etc/hosts", F_OK, 0), 0);
+	assert_int_equal(faccessat(dfd, "stage/etc", F_OK, 0), -1);
+
+	/* the target exists (even empty): refused, both left alone */
+	assert_int_equal(mkdirat(dfd, "stage/etc", 0755), 0);
+	assert_int_equal(pfj_move_new_at(dfd, "stage/etc", dfd, "jail/etc"), -EEXIST);
+	assert_int_equal(mkdirat(dfd, "jail/empty", 0755), 0);
+	assert_int_equal(pfj_move_new_at(dfd, "stage/etc", dfd, "jail/empty"), -EEXIST);
+	assert_int_equal(faccessat(dfd, "stage/etc", F_OK, 0), 0);
+	assert_int_equal(faccessat(dfd, "jail/etc/keep", F_OK, 0), 0);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +474,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replace_symlink_target, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_replace_readonly_dir, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_injected_failures, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_copy, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_copy_fallback, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_copy_failures, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_move_new, tu_dir_setup, tu_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);
