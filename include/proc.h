@@ -33,9 +33,9 @@ struct pfj_proc {
 
 /*
  * pfj_run in two halves, so that the caller can work while the helper
- * runs: start it (0 or -errno, e.g. -ENOENT when argv[0] cannot be
- * executed), then collect it with pfj_run_finish (same result as pfj_run)
- * or kill and reap it with pfj_run_cancel.
+ * runs: start it (0 or -errno), then collect it with pfj_run_finish (same
+ * result as pfj_run) or kill and reap it with pfj_run_cancel.  The helper
+ * is kept off the caller's CPU (when there is another) so that both run.
  */
 int pfj_run_start(const char *const argv[], const char *const extra_env[],
 		  struct pfj_proc *p);

@@ -100,32 +100,35 @@ static void child_exec(const char *const argv[], char *const envp[],
 }
 
 /*
- * elsewhere - let the child start on another CPU than this one.  A new
- * child is queued on its parent's CPU and waits there, while the parent
- * keeps working, until the scheduler balances it (up to a tick); the
- * callers of pfj_run_start work while postconf runs, so it is sent to the
- * other CPUs at once.  Best effort: one CPU, or a failure, changes nothing.
+ * other_cpus - every CPU this process may use except the one it runs on,
+ * or 0 when there is no other.  A new child starts on its parent's CPU:
+ * either it runs first there (and postconf runs to its end while the
+ * parent waits) or it waits behind the parent until the scheduler moves
+ * one of them, up to a tick later.  The callers of pfj_run_start work while
+ * postconf runs, so the child is moved off at once, by itself (when it
+ * runs first) and by the parent (when the parent does).  Best effort.
  */
-static void elsewhere(pid_t pid)
+static int other_cpus(cpu_set_t *set)
 {
-	cpu_set_t set;
 	int cpu = sched_getcpu();
 
-	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(set), &set) < 0 ||
-	    CPU_COUNT(&set) < 2)
-		return;
-	CPU_CLR(cpu, &set);
-	sched_setaffinity(pid, sizeof(set), &set);
+	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*set), set) < 0 ||
+	    CPU_COUNT(set) < 2 || !CPU_ISSET(cpu, set))
+		return 0;
+	CPU_CLR(cpu, set);
+	return 1;
 }
 
-int pfj_run_start(const char *const argv[], const char *const extra_env[],
-		  struct pfj_proc *p)
+/* start - pfj_run_start; away: move the child off this CPU (other_cpus) */
+static int start(const char *const argv[], const char *const extra_env[], struct pfj_proc *p,
+		 int away)
 {
 	char *envp[32];
 	size_t ne = 0;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	cpu_set_t cpus;
 	pid_t pid;
-	int r;
+	int move, r;
 
 	p->pid = -1;
 	p->out_fd = p->err_fd = -1;
@@ -142,14 +145,19 @@ int pfj_run_start(const char *const argv[], const char *const extra_env[],
 		r = -errno;
 		goto fail;
 	}
+	move = away && other_cpus(&cpus);
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		goto fail;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (move)
+			sched_setaffinity(0, sizeof(cpus), &cpus);
 		child_exec(argv, envp, out[1], err[1]);
-	elsewhere(pid);
+	}
+	if (move)
+		sched_setaffinity(pid, sizeof(cpus), &cpus);
 	close(out[1]);
 	close(err[1]);
 	p->pid = pid;
@@ -164,6 +172,12 @@ fail:
 			close(err[i]);
 	}
 	return r;
+}
+
+int pfj_run_start(const char *const argv[], const char *const extra_env[],
+		  struct pfj_proc *p)
+{
+	return start(argv, extra_env, p, 1);
 }
 
 int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res)
@@ -209,7 +223,7 @@ int pfj_run(const char *const argv[], const char *const extra_env[],
 	    struct pfj_run_result *res)
 {
 	struct pfj_proc p;
-	int r = pfj_run_start(argv, extra_env, &p);
+	int r = start(argv, extra_env, &p, 0);	/* nothing to do meanwhile: no move */
 
 	if (r < 0) {
 		memset(res, 0, sizeof(*res));
