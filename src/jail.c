@@ -8,6 +8,9 @@
  * directly, device nodes, extra files, libgcc_s), and exactly the NSS
  * modules nsswitch.conf names for the databases Postfix looks up, with
  * their DT_NEEDED closure found the way the dynamic linker finds it.
+ * The part of the plan that does not depend on Postfix's settings is made
+ * while postconf runs (pfj_jail_prepare), and what it will need is read,
+ * hashed and prestaged then (see "Prestaging" below).
  * Apply: walk the jail only through jailfs (root-owned directories, one
  * O_NOFOLLOW component at a time) and replace what differs with
  * safefile's temp + fsync + renameat, so a running daemon never reads a
@@ -782,10 +785,11 @@ static int file_same(const char *root, int dfd, const char *base, struct item *i
 
 /*
  * Staged writes.  Every new file, link and device node is first written
- * under a temporary name next to its target; only when all of them are in
- * place and flushed (one syncfs for the lot instead of one fsync each) are
- * they renamed over their targets.  A failure before that point removes
- * the temporaries and leaves the jail's files as they were.
+ * under a temporary name next to its target, or was prestaged in the stage
+ * directory; only when all of them are in place and flushed (one syncfs
+ * for the lot instead of one fsync each) are they renamed over their
+ * targets.  A failure before that point removes the temporaries and leaves
+ * the jail's files as they were.
  */
 struct pending {
 	int fromfd;		/* where tmp is: dirfd, or the stage directory */
