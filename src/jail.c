@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -1331,7 +1332,30 @@ struct pfj_jail_plan {
 	struct pfj_manifest old;
 	char *mpath;
 	int stagefd;		/* the stage directory, when files were prestaged */
+	pthread_t flusher;	/* flushing what was prestaged, until joined */
+	int flushing;
 };
+
+/*
+ * flush_main - the prestaged files reach the disk while postconf still
+ * runs: the commit's flush before its renames then finds little left to
+ * write.  Its own result does not matter, that flush is the one that
+ * counts.  A thread, so that the main thread is not held up by the disk.
+ */
+static void *flush_main(void *arg)
+{
+	pfj_sync_fs(*(int *)arg);
+	return NULL;
+}
+
+/* flush_join - wait for the background flush, when there is one */
+static void flush_join(struct pfj_jail_plan *jp)
+{
+	if (jp->flushing) {
+		pthread_join(jp->flusher, NULL);
+		jp->flushing = 0;
+	}
+}
 
 static void empty_dir(int dfd);
 
@@ -1339,6 +1363,7 @@ void pfj_jail_plan_free(struct pfj_jail_plan *jp)
 {
 	if (!jp)
 		return;
+	flush_join(jp);
 	if (jp->stagefd >= 0) {
 		empty_dir(jp->stagefd);	/* what was not moved into the jail */
 		close(jp->stagefd);	/* and the lock with it */
@@ -1739,6 +1764,8 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 		     item_hash(it, why, why_size) < 0))
 			goto fail;
 	}
+	if (jp->stagefd >= 0)
+		jp->flushing = pthread_create(&jp->flusher, NULL, flush_main, &jp->stagefd) == 0;
 	*out = jp;
 	return 0;
 nomem:
@@ -1858,6 +1885,7 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	/* commit: staged files flushed and renamed, the unwanted removed, the
 	 * manifest put in place, and all of it flushed before success is reported */
 	applying = !ctx->cli->dry_run;
+	flush_join(jp);
 	if (stager_commit(&sg, rootfd, why, sizeof(why)) < 0)
 		goto fail;
 	if (conf->jail_prune && prune(rootfd, old, p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
