@@ -10,7 +10,15 @@
 # the median wall time of each and the ratios pfjail/Debian; the targets
 # are at most 1/10 cold and at most 1/20 no-op.  Exit 1 if a target is
 # missed.  A third row, for information, re-fills an emptied jail of an
-# instance pfjail already knows (its cached postconf answers are kept).  Never touches /etc/postfix or /var/spool/postfix.
+# instance pfjail already knows (its cached postconf answers are kept).
+# Never touches /etc/postfix or /var/spool/postfix.
+#
+# ext4 passes over inodes freed in the last minute when it allocates new
+# ones, and a jail is mostly new inodes: files deleted just before the run
+# (by an earlier run, say) would slow one tool more than the other.  So the
+# benchmark first waits a minute after a sync (BENCH_SETTLE=SECONDS, 61 by
+# default), and deletes nothing until it ends.  It runs in TMPDIR, or in
+# BENCH_DIR=DIR for a given disk.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 PFJAIL=${PFJAIL:-$here/src/pfjail}
@@ -21,9 +29,11 @@ RUNS=${1:-21}
 [ -r "$DEBIAN" ] || { echo "$DEBIAN not found (Debian's postfix package)" >&2; exit 2; }
 . "$here/tests/instance.sh"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/pfjail-bench.XXXXXX")
+T=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/pfjail-bench.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT INT TERM
 chmod 755 "$T"
+sync
+sleep "${BENCH_SETTLE:-61}"
 
 # One instance with the chroot column already set by pfjail.
 new_postfix "$T/ref" 24099
@@ -36,19 +46,24 @@ now() { local t=${EPOCHREALTIME/[.,]/}; REPLY=$((t * 1000)); }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
+# Every run gets directories of its own and nothing is deleted until the
+# end (see above: deleting as the benchmark goes would slow the file
+# creation of every later run by the benchmark's own doing).  The order of
+# the tools alternates from round to round.
 : > "$T/pf.cold"; : > "$T/pf.noop"; : > "$T/deb.cold"; : > "$T/deb.noop"; : > "$T/pf.empty"
 for i in $(seq 1 "$RUNS"); do
-	for tool in pf deb; do
-		d=$T/run-$tool
-		rm -rf "$d" "$T/state-$tool"
+	if [ $((i % 2)) = 1 ]; then order="pf deb"; else order="deb pf"; fi
+	for tool in $order; do
+		d=$T/run-$tool-$i
 		new_postfix "$d" 24099
 		cp "$T/ref/etc/master.cf" "$d/etc/master.cf"
 		# Postfix waits while main.cf's mtime is the current second (an
 		# editor may still be writing it); real configurations are older.
 		touch -d '-1 hour' "$d/etc/main.cf" "$d/etc/master.cf"
 		if [ $tool = pf ]; then
-			printf 'state_dir = "%s/state-pf";\njail = { profile_dir = "%s/jail"; };\n' "$T" "$here" > "$T/pf.conf"
-			cmd=("$PFJAIL" -q -f "$T/pf.conf" -c "$d/etc" build --no-reload)
+			printf 'state_dir = "%s/state-pf-%s";\njail = { profile_dir = "%s/jail"; };\n' \
+				"$T" "$i" "$here" > "$T/pf-$i.conf"
+			cmd=("$PFJAIL" -q -f "$T/pf-$i.conf" -c "$d/etc" build --no-reload)
 		else
 			cmd=(env "MAIL_CONFIG=$d/etc" sh "$DEBIAN")
 		fi
@@ -57,16 +72,18 @@ for i in $(seq 1 "$RUNS"); do
 		"${cmd[@]}" >/dev/null 2>&1; now; t2=$REPLY
 		echo $((t1 - t0)) >> "$T/$tool.cold"
 		echo $((t2 - t1)) >> "$T/$tool.noop"
-		if [ $tool = pf ]; then
-			# an emptied jail of a known instance: pfjail's postconf cache is
-			# warm, the jail and its manifest are gone
-			find "$d/spool" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
-			rm -f "$T/state-pf"/*.manifest
-			sync
-			now; t0=$REPLY; "${cmd[@]}" >/dev/null 2>&1; now; t1=$REPLY
-			echo $((t1 - t0)) >> "$T/pf.empty"
-		fi
 	done
+done
+# an emptied jail of a known instance: pfjail's postconf cache is warm, the
+# jail and its manifest are gone (these deletions come after the cold runs)
+for i in $(seq 1 "$RUNS"); do
+	d=$T/run-pf-$i
+	find "$d/spool" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+	rm -f "$T/state-pf-$i"/*.manifest
+	sync
+	now; t0=$REPLY; "$PFJAIL" -q -f "$T/pf-$i.conf" -c "$d/etc" build --no-reload >/dev/null 2>&1
+	now; t1=$REPLY
+	echo $((t1 - t0)) >> "$T/pf.empty"
 done
 
 pc=$(median < "$T/pf.cold"); pn=$(median < "$T/pf.noop"); pe=$(median < "$T/pf.empty")
