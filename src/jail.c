@@ -1357,7 +1357,7 @@ static void flush_join(struct pfj_jail_plan *jp)
 	}
 }
 
-static void empty_dir(int dfd);
+static int empty_dir(int dfd);
 
 void pfj_jail_plan_free(struct pfj_jail_plan *jp)
 {
@@ -1397,17 +1397,22 @@ static int selinux_enabled(void)
 	return statfs("/sys/fs/selinux", &sf) == 0 && sf.f_type == SELINUX_MAGIC;
 }
 
-/* empty_dir - remove everything below dfd (only pfjail writes there; never followed) */
-static void empty_dir(int dfd)
+/*
+ * empty_dir - remove everything below dfd (only pfjail writes there):
+ * links are removed, never followed, and another filesystem mounted there
+ * is left alone.  Returns 1 when dfd is empty now.
+ */
+static int empty_dir(int dfd)
 {
 	struct dirent *de;
+	struct stat top;
+	int fd = dup(dfd), left = 0;
 	DIR *d;
-	int fd = dup(dfd);
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
+	if (fd < 0 || fstat(dfd, &top) < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	rewinddir(d);	/* the duplicate shares dfd's position, maybe at the end */
 	while ((de = readdir(d))) {
@@ -1419,12 +1424,17 @@ static void empty_dir(int dfd)
 			continue;
 		sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0) {
-			empty_dir(sub);
+			struct stat st;
+
+			if (fstat(sub, &st) == 0 && st.st_dev == top.st_dev)
+				empty_dir(sub);
 			close(sub);
 		}
-		unlinkat(dfd, de->d_name, AT_REMOVEDIR);
+		if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0)
+			left = 1;
 	}
 	closedir(d);
+	return !left;
 }
 
 /*
@@ -1451,7 +1461,11 @@ static int stage_dir_open(const struct pfj_ctx *ctx)
 		fd = -1;
 		goto out;
 	}
-	empty_dir(fd);
+	if (!empty_dir(fd)) {
+		pfj_debug("%s/%s: cannot be emptied; files are written in the jail only", dir, base);
+		close(fd);
+		fd = -1;
+	}
 out:
 	if (sfd >= 0)
 		close(sfd);
