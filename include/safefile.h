@@ -57,9 +57,11 @@ int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
  * of srcfd from offset 0 to its end, copied in the kernel when the
  * filesystems allow, owner, mode and mtime as pfj_stage_file_at, writeback
  * started but no fsync.  0 or -errno (*stage says which step failed).
+ * With fdp, the new file is left open read-write in *fdp (the caller
+ * closes it), e.g. to hash what was copied.
  */
 int pfj_create_copy_at(int dirfd, const char *name, int srcfd,
-		       const struct pfj_replace_opts *opts, const char **stage);
+		       const struct pfj_replace_opts *opts, const char **stage, int *fdp);
 int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,
 			 char *tmp, size_t tmp_size);
 int pfj_stage_mknod_at(int dirfd, const char *name, mode_t mode, dev_t rdev,

@@ -1533,7 +1533,7 @@ static int prestage(struct pfj_jail_plan *jp, const struct pfj_ctx *ctx, struct 
 {
 	struct pfj_replace_opts opts;
 	const char *stage;
-	int fd, r;
+	int fd, copy, r;
 
 	if (jp->stagefd == -1)
 		jp->stagefd = selinux_enabled() ? -2 : stage_dir_open(ctx);
@@ -1569,16 +1569,14 @@ static int prestage(struct pfj_jail_plan *jp, const struct pfj_ctx *ctx, struct 
 		return -1;
 	}
 	opts = file_opts(it);
-	r = pfj_create_copy_at(jp->stagefd, it->path, fd, &opts, &stage);
+	r = pfj_create_copy_at(jp->stagefd, it->path, fd, &opts, &stage, &copy);
 	close(fd);
 	if (r < 0) {
 		pfj_debug("%s: cannot prestage (%s): %s", it->path, stage, strerror(-r));
 		return 1;
 	}
-	fd = openat(jp->stagefd, it->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	r = fd < 0 ? -errno : hash_private(fd, it);
-	if (fd >= 0)
-		close(fd);
+	r = hash_private(copy, it);	/* the bytes the jail will hold */
+	close(copy);
 	if (r < 0) {
 		char how[512];
 

@@ -233,6 +233,10 @@ int pfj_state_dir_open(const char *dir, char *why, size_t why_size)
 		snprintf(why, why_size, "%s: not an absolute path", dir);
 		return -1;
 	}
+	/* usually it is there already: then one checked walk is enough (when
+	 * not, the walk below makes what is missing and checks it all again) */
+	if ((fd = pfj_jail_open_root(dir, why, why_size)) >= 0)
+		return fd;
 	/* mkdir -p one component at a time, never through a symlink (with -R
 	 * an image's absolute symlink would point at the host) */
 	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -104,6 +104,7 @@ struct temp_src {
 	const void *data;
 	size_t len;
 	int fd;			/* >= 0: copy this file from offset 0 to its end */
+	int *keep;		/* not NULL: the new file stays open (read-write) here */
 };
 
 static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
@@ -140,7 +141,7 @@ int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
 		return r;
-	if ((r = write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1 }, opts,
+	if ((r = write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1, NULL }, opts,
 			       opts->no_sync ? TEMP_NO_SYNC : TEMP_FSYNC, stage)) < 0)
 		return r;
 	if (opts->backup) {
@@ -216,7 +217,8 @@ static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
 	int fd, r = 0;
 
 	*stage = "create";
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	fd = openat(dirfd, tmp, (src->keep ? O_RDWR : O_WRONLY) | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	*stage = src->fd >= 0 ? "copy" : "write";
@@ -251,6 +253,10 @@ static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
 		r = -errno;
 		goto fail;
 	}
+	if (src->keep) {
+		*src->keep = fd;
+		return 0;
+	}
 	*stage = "close";
 	if (close(fd) < 0) {
 		fd = -1;
@@ -274,15 +280,15 @@ int pfj_stage_file_at(int dirfd, const char *name, const void *data, size_t len,
 	*stage = "create";
 	if ((r = temp_name(name, tmp, tmp_size)) < 0)
 		return r;
-	return write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1 }, opts, TEMP_WRITEBACK,
-			  stage);
+	return write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1, NULL }, opts,
+			  TEMP_WRITEBACK, stage);
 }
 
 int pfj_create_copy_at(int dirfd, const char *name, int srcfd,
-		       const struct pfj_replace_opts *opts, const char **stage)
+		       const struct pfj_replace_opts *opts, const char **stage, int *fdp)
 {
-	return write_temp(dirfd, name, &(struct temp_src){ NULL, 0, srcfd }, opts, TEMP_WRITEBACK,
-			  stage);
+	return write_temp(dirfd, name, &(struct temp_src){ NULL, 0, srcfd, fdp }, opts,
+			  TEMP_WRITEBACK, stage);
 }
 
 int pfj_stage_symlink_at(int dirfd, const char *name, const char *target,

@@ -356,20 +356,32 @@ static void test_create_copy(void **state)
 	int dfd = open_test_dir(state), src = pattern_source(d->path, 200000, &data);
 	struct stat st;
 
-	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage), 0);
+	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage, NULL), 0);
 	assert_file_is(d->path, "copy", data, 200000, 0640);
+	{
+		/* with fdp the copy stays open, readable: what was written can be read back */
+		char buf[16];
+		int kept = -1;
+
+		assert_int_equal(pfj_create_copy_at(dfd, "kept", src, &opts, &stage, &kept), 0);
+		assert_true(kept >= 0);
+		assert_int_equal(pread(kept, buf, sizeof(buf), 100000), (ssize_t)sizeof(buf));
+		assert_memory_equal(buf, data + 100000, sizeof(buf));
+		close(kept);
+		assert_file_is(d->path, "kept", data, 200000, 0640);
+	}
 	assert_int_equal(fstatat(dfd, "copy", &st, 0), 0);
 	assert_int_equal(st.st_mtim.tv_sec, mt.tv_sec);
 	assert_int_equal(st.st_mtim.tv_nsec, mt.tv_nsec);
 
 	/* it exists now: refused, left as it is */
-	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage), -EEXIST);
+	assert_int_equal(pfj_create_copy_at(dfd, "copy", src, &opts, &stage, NULL), -EEXIST);
 	assert_string_equal(stage, "create");
 	assert_file_is(d->path, "copy", data, 200000, 0640);
 
 	/* a symlink at the name is not followed */
 	assert_int_equal(symlinkat(sentinel, dfd, "link"), 0);
-	assert_int_equal(pfj_create_copy_at(dfd, "link", src, &opts, &stage), -EEXIST);
+	assert_int_equal(pfj_create_copy_at(dfd, "link", src, &opts, &stage, NULL), -EEXIST);
 	text = tu_read(sentinel, NULL);
 	assert_string_equal(text, "keep\n");
 	free(text);
@@ -378,7 +390,7 @@ static void test_create_copy(void **state)
 	close(src);
 	free(tu_write(d->path, "zero", "", 0644));
 	src = openat(dfd, "zero", O_RDONLY | O_CLOEXEC);
-	assert_int_equal(pfj_create_copy_at(dfd, "empty", src, &opts, &stage), 0);
+	assert_int_equal(pfj_create_copy_at(dfd, "empty", src, &opts, &stage, NULL), 0);
 	assert_file_is(d->path, "empty", "", 0, 0640);
 	close(src);
 	close(dfd);
@@ -397,10 +409,10 @@ static void test_create_copy_fallback(void **state)
 
 	cfr_partial = 10000;	/* copies 10000 bytes, then EXDEV */
 	fail_cfr = EXDEV;
-	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), 0);
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage, NULL), 0);
 	assert_file_is(d->path, "a", data, 150001, 0644);
 	fail_cfr = EINVAL;
-	assert_int_equal(pfj_create_copy_at(dfd, "b", src, &opts, &stage), 0);
+	assert_int_equal(pfj_create_copy_at(dfd, "b", src, &opts, &stage, NULL), 0);
 	assert_file_is(d->path, "b", data, 150001, 0644);
 	fail_cfr = 0;
 	close(src);
@@ -418,16 +430,16 @@ static void test_create_copy_failures(void **state)
 	int dfd = open_test_dir(state), src = pattern_source(d->path, 70000, &data);
 
 	fail_cfr = ENOSPC;
-	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -ENOSPC);
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage, NULL), -ENOSPC);
 	assert_string_equal(stage, "copy");
 	fail_cfr = EXDEV;	/* by hand, and then the write fails */
 	fail_write = ENOSPC;
-	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -ENOSPC);
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage, NULL), -ENOSPC);
 	assert_string_equal(stage, "copy");
 	fail_write = 0;
 	fail_cfr = 0;
 	fail_openat = EACCES;
-	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage), -EACCES);
+	assert_int_equal(pfj_create_copy_at(dfd, "a", src, &opts, &stage, NULL), -EACCES);
 	assert_string_equal(stage, "create");
 	fail_openat = 0;
 	assert_int_equal(count_entries(d->path), 1);	/* only the source */
