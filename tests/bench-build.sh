@@ -18,7 +18,8 @@
 # (by an earlier run, say) would slow one tool more than the other.  So the
 # benchmark first waits a minute after a sync (BENCH_SETTLE=SECONDS, 61 by
 # default), and deletes nothing until it ends.  It runs in TMPDIR, or in
-# BENCH_DIR=DIR for a given disk.
+# BENCH_DIR=DIR for a given disk.  BENCH_VERBOSE=1 also prints every time,
+# sorted, in ms.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 PFJAIL=${PFJAIL:-$here/src/pfjail}
@@ -94,6 +95,11 @@ re=$(awk -v a="$pe" -v b="$dc" 'BEGIN { printf "%.3f", a / b }')
 status=0
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { exit !(r <= t) }' && echo "ok" || { echo "MISSED"; status=1; }; }
 
+if [ -n "${BENCH_VERBOSE:-}" ]; then
+	for f in pf.cold deb.cold pf.empty pf.noop deb.noop; do
+		printf '%-9s' "$f"; sort -n "$T/$f" | awk '{ printf " %.2f", $1 / 1e6 }'; echo
+	done
+fi
 echo "median of $RUNS runs, wall time"
 printf '%-10s %12s %12s %8s %8s %s\n' case pfjail debian ratio target verdict
 printf '%-10s %10s ms %10s ms %8s %8s %s\n' cold "$(ms "$pc")" "$(ms "$dc")" "$rc" 0.100 "$(verdict "$rc" 0.1)"
