@@ -33,8 +33,9 @@ struct pfj_build_state {
 /*
  * The jail's plan is made in two halves.  pfj_jail_prepare does everything
  * that does not need Postfix's settings (profile, files, libraries, the
- * old manifest; reading and hashing the files it does not vouch for), so
- * that build runs it while postconf runs.  0, or -1 and why.
+ * old manifest; reading, hashing and prestaging what the old manifest does
+ * not vouch for), so that build runs it while postconf runs.  0, or -1 and
+ * why.  pfj_jail_plan_free also removes what was prestaged and not used.
  */
 struct pfj_jail_plan;
 int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **jp, char *why, size_t why_size);
@@ -42,9 +43,10 @@ void pfj_jail_plan_free(struct pfj_jail_plan *jp);
 
 /*
  * With Postfix's settings (bs), complete the plan jp made by
- * pfj_jail_prepare, then populate the jail from the selected profile, prune what an earlier build
- * placed and no longer needs, write the manifest, and reload a running
- * Postfix when something changed (unless --no-reload, --dry-run or -R).
+ * pfj_jail_prepare, then populate the jail from the selected profile,
+ * prune what an earlier build placed and no longer needs, write the
+ * manifest, and reload a running Postfix when something changed (unless
+ * --no-reload, --dry-run or -R).
  * Adds a "jail" object to json when not NULL; *changes gets the number of
  * paths created, updated or removed (or that would be, with --dry-run).
  * Returns PFJ_EXIT_OK or PFJ_EXIT_ERROR.
