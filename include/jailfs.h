@@ -39,6 +39,15 @@ int pfj_state_dir_open(const char *dir, char *why, size_t why_size);
 struct pfj_buf;
 int pfj_state_read(const char *path, size_t max, struct pfj_buf *out);
 
+/*
+ * Which mount fd is on (statx STATX_MNT_ID, Linux 5.8), or, where the
+ * kernel cannot tell, its device number with PFJ_MOUNT_ID_BY_DEV set: a
+ * bind mount of a directory of the same filesystem shares the device, not
+ * the mount.  0 when neither can be read.
+ */
+#define PFJ_MOUNT_ID_BY_DEV	(1ULL << 63)
+unsigned long long pfj_mount_id(int fd);
+
 /* Is this (mode, uid) pair acceptable for a directory pfjail writes into? */
 int pfj_jail_dir_trusted(mode_t mode, uid_t uid);
 

@@ -1652,16 +1652,12 @@ static int move_dir(int rootfd, struct stager *sg, struct plan *p, size_t i, int
 	return 1;
 }
 
-/* same_mount - can a file be renamed from a's directory into b's? */
+/* same_mount - can a file be renamed from a's directory into b's?  (Known for sure only) */
 static int same_mount(int a, int b)
 {
-	struct statx sa, sb;
+	unsigned long long ma = pfj_mount_id(a);
 
-	if (statx(a, "", AT_EMPTY_PATH, STATX_MNT_ID, &sa) < 0 ||
-	    statx(b, "", AT_EMPTY_PATH, STATX_MNT_ID, &sb) < 0 ||
-	    !(sa.stx_mask & STATX_MNT_ID) || !(sb.stx_mask & STATX_MNT_ID))
-		return 0;
-	return sa.stx_mnt_id == sb.stx_mnt_id;
+	return ma && !(ma & PFJ_MOUNT_ID_BY_DEV) && ma == pfj_mount_id(b);
 }
 
 /* plan_devices - the profile's device nodes (only ones pfjail knows) */

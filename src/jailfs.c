@@ -26,12 +26,7 @@
 #include "jailfs.h"
 #include "safefile.h"
 
-/*
- * mount_id - which mount an fd is on (statx STATX_MNT_ID, Linux 5.8), or
- * its device number where the kernel cannot tell: a bind mount of a
- * directory of the same filesystem shares the device, not the mount.
- */
-static unsigned long long mount_id(int fd)
+unsigned long long pfj_mount_id(int fd)
 {
 	struct statx stx;
 	struct stat st;
@@ -39,7 +34,7 @@ static unsigned long long mount_id(int fd)
 	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
 	    (stx.stx_mask & STATX_MNT_ID))
 		return stx.stx_mnt_id;
-	return fstat(fd, &st) == 0 ? (unsigned long long)st.st_dev | (1ULL << 63) : 0;
+	return fstat(fd, &st) == 0 ? (unsigned long long)st.st_dev | PFJ_MOUNT_ID_BY_DEV : 0;
 }
 
 int pfj_jail_dir_trusted(mode_t mode, uid_t uid)
@@ -149,7 +144,7 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 {
 	char comp[256], sofar[4096] = "";
 	const char *p = rel;
-	unsigned long long root_mnt = mount_id(rootfd);
+	unsigned long long root_mnt = pfj_mount_id(rootfd);
 	int fd, r;
 
 	fd = dup(rootfd);
@@ -196,7 +191,7 @@ int pfj_jail_open_dir(int rootfd, const char *rel, mode_t mode, int create,
 			snprintf(why, why_size, "%s: %s", sofar, strerror(errno));
 			goto fail;
 		}
-		if (mount_id(fd) != root_mnt) {
+		if (pfj_mount_id(fd) != root_mnt) {
 			/* a mount inside the jail could be the host's own directory */
 			snprintf(why, why_size, "%s: refusing: another filesystem is mounted there", sofar);
 			errno = EXDEV;
