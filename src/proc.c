@@ -192,11 +192,12 @@ int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res)
 	close(p->out_fd);
 	close(p->err_fd);
 	p->out_fd = p->err_fd = -1;
-	if (r == -ETIMEDOUT)
-		kill(p->pid, SIGKILL);
+	if (r < 0)
+		kill(p->pid, SIGKILL);	/* stuck, or no longer read: waitpid must not hang */
 	while (waitpid(p->pid, &res->status, 0) < 0) {
 		if (errno != EINTR) {
-			r = -errno;
+			if (r == 0)
+				r = -errno;
 			break;
 		}
 	}
