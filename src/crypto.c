@@ -45,7 +45,7 @@ static void load_once(void)
 	if (!(sym = dlsym(h, #f))) { \
 		snprintf(load_error, sizeof(load_error), "%s: no symbol %s", \
 			 pfj_crypto_soname, #f); \
-		return; \
+		goto fail; \
 	} \
 	memcpy(&fns.f, &sym, sizeof(fns.f));
 	PFJ_CRYPTO_FUNCS(PFJ_CRYPTO_LOOKUP)
@@ -54,14 +54,17 @@ static void load_once(void)
 				    NULL) != 1) {
 		snprintf(load_error, sizeof(load_error), "%s: initialisation failed",
 			 pfj_crypto_soname);
-		return;
+		goto fail;
 	}
 	if (!(fns.sha256 = fns.EVP_MD_fetch(NULL, "SHA256", NULL))) {
 		snprintf(load_error, sizeof(load_error), "%s: no SHA-256 implementation",
 			 pfj_crypto_soname);
-		return;
+		goto fail;
 	}
 	loaded = &fns;	/* the handle stays open for the life of the process */
+	return;
+fail:
+	dlclose(h);
 }
 
 const struct pfj_crypto *pfj_crypto_load(char *why, size_t why_size)
