@@ -118,7 +118,7 @@ const struct pfj_mf_entry *pfj_manifest_find(const struct pfj_manifest *m,
 int pfj_manifest_add(struct pfj_manifest *m, const struct pfj_mf_entry *e);
 
 /*
- * SHA-256 of what is left to read on fd (OpenSSL EVP, 1 MiB reads); *size
+ * SHA-256 of what is left to read on fd (OpenSSL EVP, 128 KiB reads); *size
  * (may be NULL) gets the byte count. 0, -errno, or -EIO for libcrypto.
  */
 int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size);

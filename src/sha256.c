@@ -15,7 +15,8 @@
 #include "crypto.h"
 #include "manifest.h"
 
-#define MF_HASH_CHUNK	(1024 * 1024)
+/* on the stack: no allocation (and no fresh pages to fault in) per file */
+#define MF_HASH_CHUNK	(128 * 1024)
 
 int pfj_sha256_buf(const void *data, size_t len, unsigned char out[32])
 {
@@ -34,16 +35,15 @@ int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 	const struct pfj_crypto *c = pfj_crypto_load(NULL, 0);
 	unsigned long long total = 0;
 	unsigned int mdlen = 0;
+	unsigned char chunk[MF_HASH_CHUNK];
 	EVP_MD_CTX *ctx;
-	unsigned char *chunk;
 	ssize_t n;
 	int r = 0;
 
 	if (!c)
 		return -ELIBACC;
-	chunk = malloc(MF_HASH_CHUNK);
 	ctx = c->EVP_MD_CTX_new();
-	if (!chunk || !ctx) {
+	if (!ctx) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -75,6 +75,5 @@ int pfj_sha256_fd(int fd, unsigned char out[32], unsigned long long *size)
 		*size = total;
 out:
 	c->EVP_MD_CTX_free(ctx);
-	free(chunk);
 	return r;
 }
