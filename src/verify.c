@@ -38,6 +38,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "mastercf.h"
+#include "crypto.h"
 #include "privdrop.h"
 #include "sandbox.h"
 #include "verify.h"
@@ -572,6 +573,13 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 	}
 	if (!(policy = pfj_asprintf("%s/verify-worker.policy", conf->supervise_seccomp_policy_dir)))
 		goto nomem;
+
+	/* libcrypto now, before the sandboxed worker would have to open it:
+	 * without it nothing can be checked, and that is said once, here */
+	if (!pfj_crypto_load(why, sizeof(why))) {
+		pfj_err("%s; cannot compute SHA-256, nothing verified", why);
+		goto out;
+	}
 
 	/* trusted, host-side checks */
 	rootfd = pfj_jail_open_root(qdir, why, sizeof(why));
