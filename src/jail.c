@@ -318,6 +318,18 @@ static int item_load(const char *root, struct item *it, char *why, size_t why_si
 	return 0;
 }
 
+/* hash_failed - why hashing it failed (libcrypto's own reason when it cannot be loaded); -1 */
+static int hash_failed(const struct item *it, int r, char *why, size_t why_size)
+{
+	char how[512];
+
+	if (r == -ELIBACC && !pfj_crypto_load(how, sizeof(how)))
+		snprintf(why, why_size, "%s: SHA-256: %s", it->path, how);
+	else
+		snprintf(why, why_size, "%s: SHA-256 failed: %s", it->path, strerror(-r));
+	return -1;
+}
+
 /* item_hash - the SHA-256 of a loaded item's content, computed once */
 static int item_hash(struct item *it, char *why, size_t why_size)
 {
@@ -326,16 +338,9 @@ static int item_hash(struct item *it, char *why, size_t why_size)
 	if (it->hashed)
 		return 0;
 	r = pfj_sha256_buf(it->content.data ? it->content.data : "", it->content.len, it->sha256);
+	if (r < 0)
+		return hash_failed(it, r, why, why_size);
 	it->size = it->content.len;
-	if (r < 0) {
-		char how[512];
-
-		if (r == -ELIBACC && !pfj_crypto_load(how, sizeof(how)))
-			snprintf(why, why_size, "%s: SHA-256: %s", it->path, how);
-		else
-			snprintf(why, why_size, "%s: SHA-256 failed: %s", it->path, strerror(-r));
-		return -1;
-	}
 	it->hashed = 1;
 	return 0;
 }
@@ -767,17 +772,32 @@ static int file_same(const char *root, int dfd, const char *base, struct item *i
 	if (source_unchanged(it, old) && (unsigned long long)st->st_size == old->size &&
 	    same_time(&st->st_mtim, &it->src_st.st_mtim))
 		return 1;
-	if (!it->loaded && item_load(root, it, why, why_size) < 0)
-		return -1;
-	if ((size_t)st->st_size != it->content.len)
-		return 0;
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return 0;
-	same = pfj_read_fd(fd, it->content.len, &cur) == 0 && cur.len == it->content.len &&
-	       (cur.len == 0 || memcmp(cur.data, it->content.data, cur.len) == 0);
-	close(fd);
-	pfj_buf_free(&cur);
+	if (!it->loaded && it->pre && it->hashed) {
+		/* a prestaged copy: compare with its digest, and keep it for the move */
+		unsigned char sha256[32];
+		unsigned long long size = 0;
+
+		if ((unsigned long long)st->st_size != it->size)
+			return 0;
+		fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return 0;
+		same = pfj_sha256_fd(fd, sha256, &size) == 0 && size == it->size &&
+		       memcmp(sha256, it->sha256, sizeof(sha256)) == 0;
+		close(fd);
+	} else {
+		if (!it->loaded && item_load(root, it, why, why_size) < 0)
+			return -1;
+		if ((size_t)st->st_size != it->content.len)
+			return 0;
+		fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			return 0;
+		same = pfj_read_fd(fd, it->content.len, &cur) == 0 && cur.len == it->content.len &&
+		       (cur.len == 0 || memcmp(cur.data, it->content.data, cur.len) == 0);
+		close(fd);
+		pfj_buf_free(&cur);
+	}
 	/* same bytes but another mtime: rewrite, so the quick check holds next time */
 	if (same && it->source && !same_time(&st->st_mtim, &it->src_st.st_mtim))
 		return 0;
@@ -929,6 +949,7 @@ static int stage_move(struct stager *sg, int stagefd, int dfd, struct item *it,
 		return -1;
 	}
 	it->pre = 0;	/* handed to the stager */
+	pfj_debug("%s: the prestaged copy is renamed into place", it->path);
 	return 0;
 }
 
@@ -1120,26 +1141,30 @@ static int prune(int rootfd, const struct pfj_manifest *old, struct plan *p,
 
 /* ---- the manifest --------------------------------------------------------- */
 
-/* load_old - the previous build's manifest, or an empty one */
-static void load_old(const char *path, struct pfj_manifest *old)
+/*
+ * load_old - the previous build's manifest, or an empty one; text keeps
+ * what the file held (empty when it could not be trusted), so that the
+ * new manifest is written only when it differs
+ */
+static void load_old(const char *path, struct pfj_manifest *old, struct pfj_buf *text)
 {
-	struct pfj_buf text = { 0 };
 	struct pfj_parse_error perr;
 	int r;
 
 	memset(old, 0, sizeof(*old));
-	r = pfj_state_read(path, 64u << 20, &text);
+	r = pfj_state_read(path, 64u << 20, text);
 	if (r == -EPERM)
 		pfj_warn("%s: not a private file of root in a root-owned directory; ignoring it",
 			 path);
-	if (r == 0 && pfj_manifest_parse(text.data ? text.data : "", text.len, old, &perr) < 0) {
+	if (r == 0 && pfj_manifest_parse(text->data ? text->data : "", text->len, old, &perr) < 0) {
 		pfj_warn("%s:%u: %s; ignoring the old manifest (nothing will be pruned)",
 			 path, perr.line, perr.reason);
 		memset(old, 0, sizeof(*old));
 	} else if (r < 0 && r != -ENOENT && r != -EPERM) {
 		pfj_warn("%s: %s; ignoring the old manifest", path, strerror(-r));
 	}
-	pfj_buf_free(&text);
+	if (r < 0)
+		pfj_buf_free(text);
 }
 
 /* entry_for - the manifest record of a planned item */
@@ -1244,16 +1269,15 @@ struct mwrite {
 static int mwrite_prepare(struct mwrite *mw, const char *path, struct plan *p,
 			  const struct pfj_ctx *ctx, const char *jail_root,
 			  const struct pfj_build_state *bs, const struct pfj_manifest *old,
-			  int rootfd, const struct stager *sg, char *why, size_t why_size)
+			  const struct pfj_buf *cur, int rootfd, const struct stager *sg,
+			  char *why, size_t why_size)
 {
-	struct pfj_buf cur = { 0 };
 	struct stat js, ms;
 
 	if (format_manifest(p, ctx, jail_root, bs, old, path, &mw->text, why, why_size) < 0)
 		return -1;
-	mw->needed = !(pfj_read_file(path, 64u << 20, &cur) == 0 && cur.len == mw->text.len &&
-		       memcmp(cur.data, mw->text.data, cur.len) == 0);
-	pfj_buf_free(&cur);
+	mw->needed = !(cur->len == mw->text.len && cur->len &&
+		       memcmp(cur->data, mw->text.data, cur->len) == 0);
 	if (!mw->needed)
 		return 0;
 	if (pfj_state_location(ctx, "manifest", &mw->dir, &mw->base) < 0) {
@@ -1330,6 +1354,7 @@ struct pfj_jail_plan {
 	struct pfj_profile prof;
 	struct plan p;
 	struct pfj_manifest old;
+	struct pfj_buf old_text;	/* the manifest file as it was */
 	char *mpath;
 	int stagefd;		/* the stage directory, when files were prestaged */
 	pthread_t flusher;	/* flushing what was prestaged, until joined */
@@ -1371,6 +1396,7 @@ void pfj_jail_plan_free(struct pfj_jail_plan *jp)
 	pfj_profile_free(&jp->prof);
 	plan_free(&jp->p);
 	pfj_manifest_free(&jp->old);
+	pfj_buf_free(&jp->old_text);
 	free(jp->mpath);
 	free(jp);
 }
@@ -1399,17 +1425,17 @@ static int selinux_enabled(void)
 
 /*
  * empty_dir - remove everything below dfd (only pfjail writes there):
- * links are removed, never followed, and another filesystem mounted there
+ * links are removed, never followed, and whatever is mounted there
  * is left alone.  Returns 1 when dfd is empty now.
  */
 static int empty_dir(int dfd)
 {
+	unsigned long long mnt = pfj_mount_id(dfd);
 	struct dirent *de;
-	struct stat top;
 	int fd = dup(dfd), left = 0;
 	DIR *d;
 
-	if (fd < 0 || fstat(dfd, &top) < 0 || !(d = fdopendir(fd))) {
+	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
@@ -1420,13 +1446,15 @@ static int empty_dir(int dfd)
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dfd, de->d_name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+		if (unlinkat(dfd, de->d_name, 0) == 0)
 			continue;
+		if (errno != EISDIR && errno != EPERM) {
+			left = 1;
+			continue;
+		}
 		sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0) {
-			struct stat st;
-
-			if (fstat(sub, &st) == 0 && st.st_dev == top.st_dev)
+			if (pfj_mount_id(sub) == mnt)
 				empty_dir(sub);
 			close(sub);
 		}
@@ -1474,28 +1502,6 @@ out:
 	return fd;
 }
 
-/* hash_private - SHA-256 of a file only root can change (a prestaged copy), mapped */
-static int hash_private(int fd, struct item *it)
-{
-	struct stat st;
-	void *map = NULL;
-	int r;
-
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (st.st_size > 0 &&
-	    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
-		return -errno;
-	r = pfj_sha256_buf(map ? map : "", (size_t)st.st_size, it->sha256);
-	if (map)
-		munmap(map, (size_t)st.st_size);
-	if (r < 0)
-		return r;
-	it->size = (unsigned long long)st.st_size;
-	it->hashed = 1;
-	return 0;
-}
-
 /* pre_parents - the stage directory has it's parent directories (made as needed) */
 static int pre_parents(struct pfj_jail_plan *jp, const struct item *it)
 {
@@ -1535,8 +1541,8 @@ static int prestage(struct pfj_jail_plan *jp, const struct pfj_ctx *ctx, struct 
 	const char *stage;
 	int fd, copy, r;
 
-	if (jp->stagefd == -1)
-		jp->stagefd = selinux_enabled() ? -2 : stage_dir_open(ctx);
+	if (jp->stagefd == -1 && (jp->stagefd = selinux_enabled() ? -2 : stage_dir_open(ctx)) < 0)
+		jp->stagefd = -2;	/* tried: not again for every entry */
 	if (jp->stagefd < 0 || it->loaded || !pre_parents(jp, it))
 		return 1;
 	switch (it->type) {
@@ -1575,18 +1581,12 @@ static int prestage(struct pfj_jail_plan *jp, const struct pfj_ctx *ctx, struct 
 		pfj_debug("%s: cannot prestage (%s): %s", it->path, stage, strerror(-r));
 		return 1;
 	}
-	r = hash_private(copy, it);	/* the bytes the jail will hold */
+	/* hashed from the copy: the bytes the jail will hold */
+	r = lseek(copy, 0, SEEK_SET) < 0 ? -errno : pfj_sha256_fd(copy, it->sha256, &it->size);
 	close(copy);
-	if (r < 0) {
-		char how[512];
-
-		if (r == -ELIBACC && !pfj_crypto_load(how, sizeof(how)))
-			snprintf(why, why_size, "%s: SHA-256: %s", it->path, how);
-		else
-			snprintf(why, why_size, "%s: SHA-256 of the staged copy failed: %s", it->path,
-				 strerror(-r));
-		return -1;
-	}
+	if (r < 0)
+		return hash_failed(it, r, why, why_size);
+	it->hashed = 1;
 	it->pre = 1;
 	return 0;
 }
@@ -1747,14 +1747,15 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 		goto fail;
 	if (plan_libraries(p, &jp->prof, root, why, why_size) < 0)
 		goto fail;
-	load_old(jp->mpath, &jp->old);
+	load_old(jp->mpath, &jp->old, &jp->old_text);
 
 	/* Read and hash now the files the old manifest does not vouch for:
 	 * the caller runs this while postconf runs, and those bytes are needed
 	 * anyway (a new jail, a changed source).  They are prestaged, and so
-	 * is the rest of a jail built for the first time. */
+	 * is the rest of a jail built for the first time.  A dry run writes no
+	 * manifest: it reads only what it compares, when it compares it. */
 	fresh = jp->old.n == 0;
-	for (size_t i = 0; i < p->n; i++) {
+	for (size_t i = 0; i < p->n && !ctx->cli->dry_run; i++) {
 		struct item *it = &p->it[i];
 		int r;
 
@@ -1762,7 +1763,7 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 		    !it->source || source_unchanged(it, pfj_manifest_find(&jp->old, it->path)) :
 		    !fresh)
 			continue;
-		if (!ctx->cli->dry_run && (r = prestage(jp, ctx, it, why, why_size)) <= 0) {
+		if ((r = prestage(jp, ctx, it, why, why_size)) <= 0) {
 			if (r < 0)
 				goto fail;
 			continue;
@@ -1886,8 +1887,8 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			res.unchanged++;
 	}
 	if (!ctx->cli->dry_run &&
-	    mwrite_prepare(&mw, mpath, p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, old, rootfd, &sg,
-			   why, sizeof(why)) < 0)
+	    mwrite_prepare(&mw, mpath, p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, old, &jp->old_text,
+			   rootfd, &sg, why, sizeof(why)) < 0)
 		goto fail;
 
 	/* commit: staged files flushed and renamed, the unwanted removed, the
