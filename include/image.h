@@ -18,4 +18,12 @@ int pfj_image_open(const char *root, const char *path, int flags);
 /* Read a whole regular file from fd, at most max bytes; 0 or -errno. */
 int pfj_image_read_fd(int fd, size_t max, struct pfj_buf *out);
 
+/*
+ * The id of a user or group as the system at root sees it: the host's
+ * name service, or the image's own /etc/passwd and /etc/group with -R.
+ * -1 when there is no such name.
+ */
+long pfj_image_uid(const char *root, const char *user);
+long pfj_image_gid(const char *root, const char *group);
+
 #endif

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "aliases.h"
 #include "cfile.h"
 #include "diff.h"
+#include "image.h"
 #include "jail.h"
 #include "json.h"
 #include "log.h"
@@ -69,32 +69,6 @@ static char *map_file(const char *type, const char *file)
 	if (strcmp(type, "cdb") == 0)
 		return pfj_asprintf("%s.cdb", file);
 	return NULL;
-}
-
-/* user_uid - the account in the system image (ROOT's passwd with -R); -1 if absent */
-static long user_uid(const char *root, const char *user)
-{
-	struct passwd *pw;
-	long uid = -1;
-
-	if (pfj_root_is_host(root)) {
-		pw = getpwnam(user);
-		return pw ? (long)pw->pw_uid : -1;
-	} else {
-		char *path = pfj_root_path(root, "/etc/passwd");
-		FILE *fp = path ? fopen(path, "re") : NULL;
-
-		free(path);
-		if (!fp)
-			return -1;
-		while ((pw = fgetpwent(fp)))
-			if (strcmp(pw->pw_name, user) == 0) {
-				uid = (long)pw->pw_uid;
-				break;
-			}
-		fclose(fp);
-		return uid;
-	}
 }
 
 /*
@@ -163,7 +137,7 @@ static int reaches_uid0(const struct pfj_aliases *al, const char *root, const ch
 		if (!e || i == 0 || todo.v[i][0] == '\\') {
 			/* a mailbox (or the start, whose own entry pfjail is about to set) */
 			if (i > 0 || !e) {
-				long uid = user_uid(root, name[0] == '\\' ? name + 1 : name);
+				long uid = pfj_image_uid(root, name[0] == '\\' ? name + 1 : name);
 
 				if (uid == 0) {
 					snprintf(via, via_size, "%s", name);
@@ -319,7 +293,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		goto out;
 	}
 	{
-		long uid = user_uid(ctx->cli->root, user);
+		long uid = pfj_image_uid(ctx->cli->root, user);
 
 		if (uid < 0) {
 			pfj_err("user \"%s\" does not exist%s; nothing changed", user,

@@ -12,7 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,3 +169,56 @@ int pfj_image_read_fd(int fd, size_t max, struct pfj_buf *out)
 	return pfj_read_fd(fd, max, out);
 }
 
+
+/* image_id - an account's or group's id in the image's passwd or group file */
+static long image_id(const char *root, const char *name, int group)
+{
+	int fd = pfj_image_open(root, group ? "/etc/group" : "/etc/passwd", O_RDONLY);
+	FILE *fp = fd >= 0 ? fdopen(fd, "re") : NULL;
+	long id = -1;
+
+	if (!fp) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (group) {
+		struct group *g;
+
+		while ((g = fgetgrent(fp)))
+			if (strcmp(g->gr_name, name) == 0) {
+				id = (long)g->gr_gid;
+				break;
+			}
+	} else {
+		struct passwd *pw;
+
+		while ((pw = fgetpwent(fp)))
+			if (strcmp(pw->pw_name, name) == 0) {
+				id = (long)pw->pw_uid;
+				break;
+			}
+	}
+	fclose(fp);
+	return id;
+}
+
+long pfj_image_uid(const char *root, const char *user)
+{
+	struct passwd *pw;
+
+	if (!pfj_root_is_host(root))
+		return image_id(root, user, 0);
+	pw = getpwnam(user);
+	return pw ? (long)pw->pw_uid : -1;
+}
+
+long pfj_image_gid(const char *root, const char *group)
+{
+	struct group *g;
+
+	if (!pfj_root_is_host(root))
+		return image_id(root, group, 1);
+	g = getgrnam(group);
+	return g ? (long)g->gr_gid : -1;
+}
