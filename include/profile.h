@@ -12,12 +12,22 @@ struct pfj_profile_file {
 	struct pfj_strv candidates;	/* host sources, first existing wins */
 	bool required;			/* missing: error instead of a report */
 	bool quiet;			/* missing: not even reported */
+	char *absent_note;		/* missing: this note, not a report (NULL: none) */
 	unsigned line;
 };
 
 struct pfj_profile_link {
 	char *path;
 	char *target;
+	char *only_with;		/* placed only when this path is in the jail (NULL: always) */
+	unsigned line;
+};
+
+/* A mode a distribution's package script gives a queue directory. */
+struct pfj_profile_qmode {
+	char *directory;		/* below the queue directory, e.g. "maildrop" */
+	unsigned mode;
+	char *if_exists;		/* only on systems that have this file */
 	unsigned line;
 };
 
@@ -33,6 +43,14 @@ struct pfj_profile {
 	struct pfj_strv libraries;
 	struct pfj_strv devices;
 	struct pfj_strv ca_path_parameters;
+	/* what the distribution puts in the queue directory (verify accepts it) */
+	struct pfj_strv package_lists;	/* dpkg file lists naming directories in the jail */
+	struct pfj_strv owner_overrides;	/* dpkg-statoverride databases */
+	struct pfj_strv flag_files;	/* empty flag files at the jail's top */
+	struct pfj_profile_qmode *queue_modes;
+	size_t n_queue_modes;
+	/* what a distribution's own jail script copies (build --take-over) */
+	struct pfj_strv takeover_patterns;
 };
 
 /*

@@ -109,6 +109,21 @@ static int get_path(struct ploader *pl, const config_setting_t *g, const char *k
 	return 0;
 }
 
+/* get_str - an optional string member (NULL when absent) */
+static int get_str(struct ploader *pl, const config_setting_t *g, const char *key, char **out)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+
+	*out = NULL;
+	if (!s)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s))
+		return pfail(pl, s, "'%s' must be a non-empty string", key);
+	if (!(*out = strdup(config_setting_get_string(s))))
+		return pfail(pl, s, "out of memory");
+	return 0;
+}
+
 /* get_bool - an optional boolean member */
 static int get_bool(struct ploader *pl, const config_setting_t *g, const char *key, bool *out)
 {
@@ -144,7 +159,9 @@ static int check_members(struct ploader *pl, const config_setting_t *g,
 
 static int load_files(struct ploader *pl, const config_setting_t *s, struct pfj_profile *p)
 {
-	static const char *const known[] = { "path", "candidates", "required", "quiet", NULL };
+	static const char *const known[] = {
+		"path", "candidates", "required", "quiet", "absent_note", NULL
+	};
 	int n;
 
 	if (!config_setting_is_list(s))
@@ -163,8 +180,11 @@ static int load_files(struct ploader *pl, const config_setting_t *s, struct pfj_
 		f->line = config_setting_source_line(g);
 		if (check_members(pl, g, known) < 0 || get_path(pl, g, "path", &f->path) < 0 ||
 		    get_bool(pl, g, "required", &f->required) < 0 ||
-		    get_bool(pl, g, "quiet", &f->quiet) < 0)
+		    get_bool(pl, g, "quiet", &f->quiet) < 0 ||
+		    get_str(pl, g, "absent_note", &f->absent_note) < 0)
 			return -1;
+		if (f->absent_note && f->required)
+			return pfail(pl, g, "'absent_note' and 'required' exclude each other");
 		for (size_t j = 0; j + 1 < p->n_files; j++)
 			if (strcmp(p->files[j].path, f->path) == 0)
 				return pfail(pl, g, "'%s' is listed twice", f->path);
@@ -182,7 +202,7 @@ static int load_files(struct ploader *pl, const config_setting_t *s, struct pfj_
 
 static int load_links(struct ploader *pl, const config_setting_t *s, struct pfj_profile *p)
 {
-	static const char *const known[] = { "path", "target", NULL };
+	static const char *const known[] = { "path", "target", "only_with", NULL };
 	int n;
 
 	if (!config_setting_is_list(s))
@@ -200,6 +220,49 @@ static int load_links(struct ploader *pl, const config_setting_t *s, struct pfj_
 		l->line = config_setting_source_line(g);
 		if (check_members(pl, g, known) < 0 || get_path(pl, g, "path", &l->path) < 0 ||
 		    get_path(pl, g, "target", &l->target) < 0)
+			return -1;
+		if (config_setting_get_member(g, "only_with") &&
+		    get_path(pl, g, "only_with", &l->only_with) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* load_queue_modes - ( { directory = "maildrop"; mode = "1730"; if_exists = "/..."; } ) */
+static int load_queue_modes(struct ploader *pl, const config_setting_t *s, struct pfj_profile *p)
+{
+	static const char *const known[] = { "directory", "mode", "if_exists", NULL };
+	int n;
+
+	if (!config_setting_is_list(s))
+		return pfail(pl, s, "'queue_modes' must be a list of groups");
+	n = config_setting_length(s);
+	if (!(p->queue_modes = calloc((size_t)n + 1, sizeof(*p->queue_modes))))
+		return pfail(pl, s, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
+		struct pfj_profile_qmode *q = &p->queue_modes[p->n_queue_modes];
+		char *mode = NULL, *end;
+
+		if (!config_setting_is_group(g))
+			return pfail(pl, g, "'queue_modes': entry %d must be a group { ... }", i + 1);
+		p->n_queue_modes++;
+		q->line = config_setting_source_line(g);
+		if (check_members(pl, g, known) < 0 || get_str(pl, g, "directory", &q->directory) < 0 ||
+		    get_str(pl, g, "mode", &mode) < 0)
+			return -1;
+		if (!q->directory || strchr(q->directory, '/') || strlen(q->directory) >= 64) {
+			free(mode);
+			return pfail(pl, g, "'directory' must be a queue directory's plain name");
+		}
+		q->mode = mode ? (unsigned)strtoul(mode, &end, 8) : 0;
+		if (!mode || *end || end == mode || q->mode > 07777) {
+			free(mode);
+			return pfail(pl, g, "'mode' must be an octal mode as a string, e.g. \"1730\"");
+		}
+		free(mode);
+		if (config_setting_get_member(g, "if_exists") &&
+		    get_path(pl, g, "if_exists", &q->if_exists) < 0)
 			return -1;
 	}
 	return 0;
@@ -220,6 +283,10 @@ int pfj_profile_parse(const char *text, const char *name, struct pfj_profile *p,
 		{ "libraries", ANY_NAME, offsetof(struct pfj_profile, libraries) },
 		{ "devices", ABS_PATH, offsetof(struct pfj_profile, devices) },
 		{ "ca_path_parameters", ANY_NAME, offsetof(struct pfj_profile, ca_path_parameters) },
+		{ "package_lists", ABS_PATH, offsetof(struct pfj_profile, package_lists) },
+		{ "owner_overrides", ABS_PATH, offsetof(struct pfj_profile, owner_overrides) },
+		{ "flag_files", ANY_NAME, offsetof(struct pfj_profile, flag_files) },
+		{ "takeover_patterns", ABS_PATH, offsetof(struct pfj_profile, takeover_patterns) },
 	};
 	config_setting_t *root;
 	config_t cfg;
@@ -253,6 +320,10 @@ int pfj_profile_parse(const char *text, const char *name, struct pfj_profile *p,
 		}
 		if (strcmp(key, "symlinks") == 0) {
 			r = load_links(&pl, s, p);
+			continue;
+		}
+		if (strcmp(key, "queue_modes") == 0) {
+			r = load_queue_modes(&pl, s, p);
 			continue;
 		}
 		for (k = 0; k < sizeof(lists) / sizeof(lists[0]); k++)
@@ -309,14 +380,25 @@ void pfj_profile_free(struct pfj_profile *p)
 {
 	for (size_t i = 0; i < p->n_files; i++) {
 		free(p->files[i].path);
+		free(p->files[i].absent_note);
 		pfj_strv_free(&p->files[i].candidates);
 	}
 	free(p->files);
 	for (size_t i = 0; i < p->n_links; i++) {
 		free(p->links[i].path);
 		free(p->links[i].target);
+		free(p->links[i].only_with);
 	}
 	free(p->links);
+	for (size_t i = 0; i < p->n_queue_modes; i++) {
+		free(p->queue_modes[i].directory);
+		free(p->queue_modes[i].if_exists);
+	}
+	free(p->queue_modes);
+	pfj_strv_free(&p->package_lists);
+	pfj_strv_free(&p->owner_overrides);
+	pfj_strv_free(&p->flag_files);
+	pfj_strv_free(&p->takeover_patterns);
 	pfj_strv_free(&p->directories);
 	pfj_strv_free(&p->host_directories);
 	pfj_strv_free(&p->nss_databases);

@@ -37,6 +37,18 @@ static const struct prof_case cases[] = {
 	{ "empty candidates", "version = 1;\nfiles = ( { path = \"/etc/hosts\"; candidates = []; } );\n", "'candidates' must not be empty" },
 	{ "symlink needs target", "version = 1;\nsymlinks = ( { path = \"/a\"; } );\n", "missing 'target'" },
 	{ "syntax error", "version = 1;\nfiles = ( { path = ; } );\n", ":2: syntax error" },
+	{ "absent note", "version = 1;\nfiles = ( { path = \"/etc/localtime\"; absent_note = \"UTC\"; } );\n", NULL },
+	{ "absent note and required", "version = 1;\nfiles = ( { path = \"/etc/localtime\";\n absent_note = \"UTC\"; required = true; } );\n", ":2: 'absent_note' and 'required' exclude each other" },
+	{ "empty absent note", "version = 1;\nfiles = ( { path = \"/etc/localtime\";\n absent_note = \"\"; } );\n", ":3: 'absent_note' must be a non-empty string" },
+	{ "link only_with", "version = 1;\nsymlinks = ( { path = \"/a\"; target = \"/b\"; only_with = \"/b\"; } );\n", NULL },
+	{ "link only_with relative", "version = 1;\nsymlinks = ( { path = \"/a\"; target = \"/b\"; only_with = \"b\"; } );\n", "'only_with': \"b\" must be an absolute, normalised path" },
+	{ "queue mode", "version = 1;\nqueue_modes = ( { directory = \"maildrop\"; mode = \"1730\"; if_exists = \"/var/lib/dpkg/info/postfix.list\"; } );\n", NULL },
+	{ "queue mode not octal", "version = 1;\nqueue_modes = (\n { directory = \"maildrop\"; mode = \"17a0\"; } );\n", ":3: 'mode' must be an octal mode" },
+	{ "queue mode too wide", "version = 1;\nqueue_modes = ( { directory = \"maildrop\"; mode = \"17300\"; } );\n", "'mode' must be an octal mode" },
+	{ "queue mode path", "version = 1;\nqueue_modes = ( { directory = \"a/b\"; mode = \"700\"; } );\n", "'directory' must be a queue directory's plain name" },
+	{ "queue mode unknown key", "version = 1;\nqueue_modes = ( { directory = \"a\"; mode = \"700\"; owner = \"x\"; } );\n", "unknown key 'owner'" },
+	{ "flag file with slash", "version = 1;\nflag_files = [\"a/b\"];\n", "must be a plain name" },
+	{ "takeover pattern relative", "version = 1;\ntakeover_patterns = [\"lib/*\"];\n", "must be an absolute, normalised path" },
 };
 
 static void test_case(void **state)
@@ -73,11 +85,20 @@ static void test_default_profile(void **state)
 		fail_msg("%s", why);
 	assert_true(p.n_files >= 6);
 	assert_string_equal(p.files[0].path, "/etc/localtime");
-	assert_true(p.files[0].required);
+	/* a system without a time zone runs in UTC: a note, not an error */
+	assert_false(p.files[0].required);
+	assert_non_null(p.files[0].absent_note);
 	assert_int_equal(p.files[0].candidates.n, 3);
 	assert_string_equal(p.files[0].candidates.v[2], "/usr/share/zoneinfo/localtime");
 	for (size_t i = 1; i < p.n_files; i++)
 		assert_false(p.files[i].required);
+	assert_true(pfj_strv_contains(&p.flag_files, "restart"));
+	assert_true(pfj_strv_contains(&p.package_lists, "/var/lib/dpkg/info/postfix.list"));
+	assert_true(pfj_strv_contains(&p.owner_overrides, "/var/lib/dpkg/statoverride"));
+	assert_int_equal(p.n_queue_modes, 1);
+	assert_string_equal(p.queue_modes[0].directory, "maildrop");
+	assert_int_equal(p.queue_modes[0].mode, 01730);
+	assert_true(pfj_strv_contains(&p.takeover_patterns, "/lib/*/libnss*.so*"));
 	assert_true(pfj_strv_contains(&p.nss_databases, "hosts"));
 	assert_true(pfj_strv_contains(&p.nss_databases, "services"));
 	assert_true(pfj_strv_contains(&p.libraries, "libgcc_s.so.1"));
@@ -86,6 +107,7 @@ static void test_default_profile(void **state)
 	assert_true(pfj_strv_contains(&p.ca_path_parameters, "smtpd_tls_CApath"));
 	assert_int_equal(p.n_links, 1);
 	assert_string_equal(p.links[0].target, "/etc/localtime");
+	assert_string_equal(p.links[0].only_with, "/etc/localtime");
 	pfj_profile_free(&p);
 }
 
