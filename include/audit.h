@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "manifest.h"
+#include "util.h"
 
 /* Finding classes; the names (pfj_finding_name) are part of the JSON schema. */
 enum pfj_finding_class {
@@ -56,8 +57,10 @@ struct pfj_queue_dir {
 
 struct pfj_audit_spec {
 	const struct pfj_manifest *m;
-	const struct pfj_queue_dir *qdirs;
+	const struct pfj_queue_dir *qdirs;	/* a name may come more than once: any one fits */
 	size_t n_qdirs;
+	const struct pfj_strv *package_dirs;	/* directories the distribution ships (or NULL) */
+	const struct pfj_strv *flag_files;	/* empty flag files allowed at the top (or NULL) */
 	int hash_workers;	/* processes hashing in parallel (1: none forked) */
 };
 

@@ -414,6 +414,23 @@ static const struct pfj_queue_dir *queue_dir(const struct pfj_audit_spec *s, con
 	return NULL;
 }
 
+/* listed - is s in the (optional) list? */
+static int listed(const struct pfj_strv *l, const char *s)
+{
+	return l && pfj_strv_contains(l, s);
+}
+
+/* distro_owned - an entry the distribution put there, not pfjail: a
+ * directory its package ships, or an empty root-owned flag file at the top */
+static int distro_owned(const struct pfj_audit_spec *s, const char *rel, const char *path,
+			const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode))
+		return listed(s->package_dirs, path);
+	return !rel[0] && S_ISREG(st->st_mode) && st->st_size == 0 && st->st_uid == 0 &&
+	       listed(s->flag_files, path);
+}
+
 /* in_socket_dir - Postfix's sockets and FIFOs live in private/ and public/ */
 static int in_socket_dir(const char *rel)
 {
@@ -425,7 +442,8 @@ static void walk(struct audit *a, int dfd, const char *rel, int depth)
 {
 	const struct pfj_manifest *m = a->spec->m;
 	const struct pfj_mf_entry *self = rel[0] ? pfj_manifest_find(m, rel) : NULL;
-	int managed = self && self->type == PFJ_MF_DIR;
+	/* pfjail's directories and the package's: nothing else belongs inside */
+	int managed = (self && self->type == PFJ_MF_DIR) || (rel[0] && listed(a->spec->package_dirs, rel));
 	struct dirent *de;
 	DIR *d;
 	int fd2 = dup(dfd);
@@ -451,7 +469,8 @@ static void walk(struct audit *a, int dfd, const char *rel, int depth)
 		if (!e) {
 			/* not placed by build: judged by what it is and where */
 			if ((managed || (!rel[0] && !queue_dir(a->spec, path))) &&
-			    !(S_ISDIR(st.st_mode) && !rel[0] && strcmp(path, "pid") == 0))
+			    !(S_ISDIR(st.st_mode) && !rel[0] && strcmp(path, "pid") == 0) &&
+			    !distro_owned(a->spec, rel, path, &st))
 				report(a, PFJ_F_UNEXPECTED, path, "nothing", "%s", type_name(st.st_mode));
 			if (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode))
 				report(a, PFJ_F_DEVICE, path, "no device nodes but dev/random and dev/urandom",
@@ -496,25 +515,55 @@ static void walk(struct audit *a, int dfd, const char *rel, int depth)
 	closedir(d);
 }
 
-/* check_queue_dirs - Postfix's queue directories against postfix-files */
+/* qdir_fits - does st match this expectation? */
+static int qdir_fits(const struct stat *st, const struct pfj_queue_dir *q)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == q->uid &&
+	       (q->gid == (gid_t)-1 || st->st_gid == q->gid) && (st->st_mode & 07777) == q->mode;
+}
+
+/*
+ * check_queue_dirs - Postfix's queue directories against postfix-files and
+ * the distribution's overrides: one expectation of a name must fit
+ */
 static void check_queue_dirs(struct audit *a)
 {
-	for (size_t i = 0; i < a->spec->n_qdirs; i++) {
-		const struct pfj_queue_dir *q = &a->spec->qdirs[i];
-		struct stat st;
-		char exp[96];
+	const struct pfj_queue_dir *qs = a->spec->qdirs;
 
-		if (fstatat(a->rootfd, q->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	for (size_t i = 0; i < a->spec->n_qdirs; i++) {
+		struct stat st;
+		char exp[PFJ_F_TEXT_MAX];
+		size_t k, len = 0;
+		int fits = 0;
+
+		for (k = 0; k < i && strcmp(qs[k].name, qs[i].name) != 0; k++)
+			;
+		if (k < i)
+			continue;	/* judged with its first entry */
+		if (fstatat(a->rootfd, qs[i].name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;	/* Postfix creates it when it starts */
-		if (q->gid == (gid_t)-1)
-			snprintf(exp, sizeof(exp), "directory owner %u mode %04o",
-				 (unsigned)q->uid, (unsigned)q->mode);
-		else
-			snprintf(exp, sizeof(exp), "directory owner %u group %u mode %04o",
-				 (unsigned)q->uid, (unsigned)q->gid, (unsigned)q->mode);
-		if (!S_ISDIR(st.st_mode) || st.st_uid != q->uid ||
-		    (q->gid != (gid_t)-1 && st.st_gid != q->gid) || (st.st_mode & 07777) != q->mode)
-			report(a, PFJ_F_QUEUE_DIR, q->name, exp, "%s owner %u group %u mode %04o",
+		exp[0] = '\0';
+		for (k = i; k < a->spec->n_qdirs; k++) {
+			const struct pfj_queue_dir *q = &qs[k];
+			int w;
+
+			if (strcmp(q->name, qs[i].name) != 0)
+				continue;
+			fits |= qdir_fits(&st, q);
+			if (q->gid == (gid_t)-1)
+				w = snprintf(exp + len, sizeof(exp) - len, "%sdirectory owner %u mode %04o",
+					     len ? " or " : "", (unsigned)q->uid, (unsigned)q->mode);
+			else
+				w = snprintf(exp + len, sizeof(exp) - len,
+					     "%sdirectory owner %u group %u mode %04o", len ? " or " : "",
+					     (unsigned)q->uid, (unsigned)q->gid, (unsigned)q->mode);
+			if (w > 0 && (size_t)w < sizeof(exp) - len)
+				len += (size_t)w;
+			else
+				exp[len] = '\0';	/* keep the alternatives that fit */
+		}
+		if (!fits)
+			report(a, PFJ_F_QUEUE_DIR, qs[i].name, exp, "%s owner %u group %u mode %04o",
 			       type_name(st.st_mode), (unsigned)st.st_uid, (unsigned)st.st_gid,
 			       (unsigned)(st.st_mode & 07777));
 	}

@@ -31,6 +31,7 @@
 
 #include "audit.h"
 #include "command.h"
+#include "distro.h"
 #include "image.h"
 #include "jail.h"
 #include "jailfs.h"
@@ -40,6 +41,7 @@
 #include "mastercf.h"
 #include "crypto.h"
 #include "privdrop.h"
+#include "profile.h"
 #include "sandbox.h"
 #include "verify.h"
 
@@ -205,11 +207,12 @@ static void check_sources(const char *root, const struct pfj_manifest *m, struct
 
 /* ---- postfix-files -------------------------------------------------------------- */
 
-/* resolve_owner - "$mail_owner", "root", "-" to an id (-1: any / unknown) */
-static long resolve_id(const char *field, const char *mail_owner, const char *setgid_group,
-		       int group)
+/* resolve_id - "$mail_owner", "root", "-" to an id in the system at root (-1: any, -2: unknown) */
+static long resolve_id(const char *root, const char *field, const char *mail_owner,
+		       const char *setgid_group, int group)
 {
 	const char *name = field;
+	long id;
 
 	if (strcmp(field, "-") == 0)
 		return -1;
@@ -217,20 +220,13 @@ static long resolve_id(const char *field, const char *mail_owner, const char *se
 		name = mail_owner;
 	else if (strcmp(field, "$setgid_group") == 0)
 		name = setgid_group;
-	if (group) {
-		struct group *g = getgrnam(name);
-
-		return g ? (long)g->gr_gid : -2;
-	} else {
-		struct passwd *p = getpwnam(name);
-
-		return p ? (long)p->pw_uid : -2;
-	}
+	id = group ? pfj_image_gid(root, name) : pfj_image_uid(root, name);
+	return id < 0 ? -2 : id;
 }
 
 /* load_queue_dirs - "$queue_directory/NAME:d:OWNER:GROUP:MODE:flags" lines */
-static int load_queue_dirs(const char *path, const char *mail_owner, const char *setgid_group,
-			   struct pfj_queue_dir **out, size_t *n)
+static int load_queue_dirs(const char *root, const char *path, const char *mail_owner,
+			   const char *setgid_group, struct pfj_queue_dir **out, size_t *n)
 {
 	struct pfj_buf text = { 0 };
 	char *line, *save = NULL;
@@ -253,8 +249,8 @@ static int load_queue_dirs(const char *path, const char *mail_owner, const char 
 		(void)s2;
 		if (i < 5 || strcmp(f[1], "d") != 0 || strchr(f[0], '/') || strlen(f[0]) >= 64)
 			continue;
-		uid = resolve_id(f[2], mail_owner, setgid_group, 0);
-		gid = resolve_id(f[3], mail_owner, setgid_group, 1);
+		uid = resolve_id(root, f[2], mail_owner, setgid_group, 0);
+		gid = resolve_id(root, f[3], mail_owner, setgid_group, 1);
 		if (uid < 0 || gid == -2)
 			continue;
 		if (*n == cap) {
@@ -528,6 +524,8 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 	struct pfj_manifest m = { 0 };
 	struct pfj_parse_error perr;
 	struct pfj_queue_dir *qd = NULL;
+	struct pfj_profile prof = { 0 };
+	struct pfj_strv pkg_dirs = { 0 };
 	struct findings fs = { 0 };
 	size_t nqd = 0;
 	uid_t wuid;
@@ -567,6 +565,10 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 			mpath, perr.line, perr.reason);
 		goto out;
 	}
+	if (pfj_profile_load(conf->jail_profile_dir, conf->jail_profile, &prof, why, sizeof(why)) < 0) {
+		pfj_err("%s", why);
+		goto out;
+	}
 	if (pfj_user_ids(conf->verify_user, &wuid, &wgid, why, sizeof(why)) < 0) {
 		pfj_err("verify.user: %s", why);
 		goto out;
@@ -603,12 +605,17 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 		pfiles = rp;
 	}
 	if (pfiles)
-		load_queue_dirs(pfiles, vals[2], vals[3], &qd, &nqd);
+		load_queue_dirs(ctx->cli->root, pfiles, vals[2], vals[3], &qd, &nqd);
+	/* what the distribution does to the queue directory is not tampering */
+	if (pfj_distro_queue_dirs(ctx->cli->root, vals[0], &prof, &qd, &nqd) < 0 ||
+	    pfj_distro_package_dirs(ctx->cli->root, vals[0], &prof, &pkg_dirs) < 0)
+		goto nomem;
 
 	/* the untrusted tree, unprivileged */
 	{
 		struct pfj_audit_spec spec = {
 			.m = &m, .qdirs = qd, .n_qdirs = nqd,
+			.package_dirs = &pkg_dirs, .flag_files = &prof.flag_files,
 			.hash_workers = conf->verify_workers ? conf->verify_workers :
 				(int)sysconf(_SC_NPROCESSORS_ONLN),
 		};
@@ -686,6 +693,8 @@ out:
 	free(pfiles);
 	free(policy);
 	free(qd);
+	pfj_strv_free(&pkg_dirs);
+	pfj_profile_free(&prof);
 	free(fs.f);
 	pfj_buf_free(&text);
 	pfj_manifest_free(&m);
