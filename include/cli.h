@@ -36,6 +36,8 @@ struct pfj_cli {
 	bool check;			/* aliases --check */
 	const char *event;		/* hook EVENT */
 	bool boot;			/* verify --boot: apply verify.policy */
+	bool take_over;			/* build --take-over: own a jail Debian's script fills */
+	const char *instance;		/* hook --instance NAME: a postmulti instance */
 };
 
 /*

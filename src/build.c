@@ -32,6 +32,7 @@
 #include "mastercf.h"
 #include "proc.h"
 #include "safefile.h"
+#include "takeover.h"
 
 #define MASTER_CF_MAX (16u << 20)
 
@@ -373,6 +374,22 @@ int pfj_cmd_build(struct pfj_ctx *ctx)
 	/* master.cf is parsed first (a broken one stops everything), the jail
 	 * is filled next, master.cf is written last */
 	status = pfj_build_master(ctx, jp, &bs);	/* runs the jail step too */
+	/* --take-over: the distribution's script stops copying, once the jail is pfjail's */
+	if (status == PFJ_EXIT_OK && ctx->cli->take_over) {
+		char why[1024];
+		int r = pfj_takeover_switch_off(ctx->cli->root, ctx->cli->dry_run, why, sizeof(why));
+
+		if (r < 0) {
+			pfj_err("%s; the jail is built, run build --take-over again after fixing this",
+				why);
+			status = PFJ_EXIT_ERROR;
+		} else if (r > 0) {
+			pfj_info("%s/etc/default/postfix: SYNC_CHROOT=\"\"%s: configure-instance.sh copies nothing into the jail from now on",
+				 pfj_root_is_host(ctx->cli->root) ? "" : ctx->cli->root,
+				 ctx->cli->dry_run ? " (dry run)" : "");
+			bs.changes++;
+		}
+	}
 	if (jp) {
 		if (status == PFJ_EXIT_OK) {
 			pfj_json_bool(jp, "changed", bs.changes + bs.jail_changes > 0);

@@ -41,6 +41,8 @@ const char pfj_usage_text[] =
 	"\n"
 	"Command options:\n"
 	"  build, hook:  --no-reload       do not reload a running Postfix\n"
+	"  build:        --take-over       own a jail the distribution's script fills\n"
+	"  hook:         --instance NAME   the Postfix instance (postmulti name, - default)\n"
 	"  verify:       --boot            the boot-time check: apply verify.policy\n"
 	"  aliases:      --root-to USER    route root's mail to USER\n"
 	"                --check           only check; exit 1 if root's mail reaches root\n"
@@ -71,6 +73,8 @@ enum {
 	OPT_CHECK,
 	OPT_VERSION,
 	OPT_BOOT,
+	OPT_TAKE_OVER,
+	OPT_INSTANCE,
 };
 
 static const struct option long_options[] = {
@@ -87,6 +91,8 @@ static const struct option long_options[] = {
 	{ "root-to", required_argument, NULL, OPT_ROOT_TO },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "boot", no_argument, NULL, OPT_BOOT },
+	{ "take-over", no_argument, NULL, OPT_TAKE_OVER },
+	{ "instance", required_argument, NULL, OPT_INSTANCE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -121,8 +127,10 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		{ "--root-to", 1u << PFJ_CMD_ALIASES },
 		{ "--check", 1u << PFJ_CMD_ALIASES },
 		{ "--boot", 1u << PFJ_CMD_VERIFY },
+		{ "--take-over", 1u << PFJ_CMD_BUILD },
+		{ "--instance", 1u << PFJ_CMD_HOOK },
 	};
-	bool used[4] = { false, false, false, false };
+	bool used[sizeof(cmd_opts) / sizeof(cmd_opts[0])] = { false };
 	bool help = false, version = false;
 	int c;
 
@@ -195,6 +203,22 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		case OPT_BOOT:
 			cli->boot = true;
 			used[3] = true;
+			break;
+		case OPT_TAKE_OVER:
+			cli->take_over = true;
+			used[4] = true;
+			break;
+		case OPT_INSTANCE:
+			/* a postmulti name: letters, digits, "-", "_", "." (never a path) */
+			if (!*optarg || strspn(optarg, "abcdefghijklmnopqrstuvwxyz"
+					       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(optarg) ||
+			    optarg[0] == '.') {
+				snprintf(why, why_size, "--instance needs a Postfix instance name, not \"%s\"",
+					 optarg);
+				return -1;
+			}
+			cli->instance = optarg;
+			used[5] = true;
 			break;
 		case ':':
 			snprintf(why, why_size, "option %s needs an argument",

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -25,6 +26,8 @@
 #include "log.h"
 #include "mastercf.h"
 #include "postconf.h"
+#include "proc.h"
+#include "takeover.h"
 #include "verify.h"
 
 /* in_chroot - are we inside a chroot (our "/" is not init's)? */
@@ -84,6 +87,45 @@ out:
 	return any;
 }
 
+/*
+ * instance_dir - the configuration directory of postmulti instance name
+ * ("-" is the default instance, the directory -c names); NULL with why
+ */
+static char *instance_dir(const struct pfj_ctx *ctx, const char *name, char *why, size_t why_size)
+{
+	char *postmulti, *dir = NULL;
+	struct pfj_run_result res;
+	char how[64];
+	int r;
+
+	if (strcmp(name, "-") == 0)
+		return strdup(ctx->cli->config_dir);
+	if (!(postmulti = pfj_asprintf("%s/postmulti", ctx->conf->postfix_bindir))) {
+		snprintf(why, why_size, "out of memory");
+		return NULL;
+	}
+	{
+		const char *argv[] = { postmulti, "-i", name, "-x", "postconf", "-h",
+				       "config_directory", NULL };
+
+		r = pfj_run(argv, NULL, &res);
+	}
+	if (r < 0) {
+		snprintf(why, why_size, "cannot run %s: %s", postmulti, strerror(-r));
+	} else if (!WIFEXITED(res.status) || WEXITSTATUS(res.status) != 0 || !res.out.data ||
+		   res.out.data[0] != '/') {
+		snprintf(why, why_size, "postmulti does not know the instance \"%s\" (%s): %s", name,
+			 pfj_run_describe(res.status, how, sizeof(how)), pfj_run_first_error(&res));
+	} else {
+		res.out.data[strcspn(res.out.data, "\n")] = '\0';
+		dir = strdup(res.out.data);
+	}
+	if (r == 0)
+		pfj_run_result_free(&res);
+	free(postmulti);
+	return dir;
+}
+
 int pfj_cmd_hook(struct pfj_ctx *ctx)
 {
 	struct pfj_cli cli = *ctx->cli;		/* build and verify run with hook's view */
@@ -92,7 +134,8 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 	const char *dpkg_root = getenv("DPKG_ROOT");
 	char *main_cf;
 	struct stat st;
-	int status, chrooted;
+	int status, chrooted, starting = ctx->cli->instance != NULL;
+	char *idir = NULL;
 
 	/* dpkg --root: the packages being configured are the image's, not ours */
 	if (!cli.root && dpkg_root && *dpkg_root && !pfj_root_is_host(dpkg_root)) {
@@ -104,27 +147,54 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 		pfj_cfile_in_image(1);
 		pfj_debug("hook %s: DPKG_ROOT=%s: working on that image", event, dpkg_root);
 	}
-	if (!(main_cf = pfj_asprintf("%s/main.cf", ctx->pc.config_dir)))
+	/* --instance: run by the postfix@.service drop-in before master starts */
+	if (starting) {
+		char why[1024];
+
+		if (!(idir = instance_dir(ctx, ctx->cli->instance, why, sizeof(why)))) {
+			pfj_err("hook %s: %s", event, why);
+			return PFJ_EXIT_ERROR;
+		}
+		cli.config_dir = idir;
+		cli.config_dir_given = strcmp(ctx->cli->instance, "-") != 0 || cli.config_dir_given;
+		pfj_postconf_free(&ctx->pc);
+		if (pfj_postconf_init(&ctx->pc, ctx->conf->postfix_bindir, cli.config_dir,
+				      cli.root) < 0) {
+			free(idir);
+			return PFJ_EXIT_ERROR;
+		}
+		if (pfj_takeover_script_active(cli.root)) {
+			pfj_info("hook %s: Debian's configure-instance.sh fills the jail of instance %s; \"pfjail build --take-over\" hands it to pfjail; nothing to do",
+				 event, ctx->cli->instance);
+			free(idir);
+			return PFJ_EXIT_OK;
+		}
+	}
+	if (!(main_cf = pfj_asprintf("%s/main.cf", ctx->pc.config_dir))) {
+		free(idir);
 		return PFJ_EXIT_ERROR;
+	}
 	if (access(ctx->pc.postconf, X_OK) != 0) {
 		pfj_info("hook %s: Postfix is not installed (%s); nothing to do", event, ctx->pc.postconf);
 		free(main_cf);
+		free(idir);
 		return PFJ_EXIT_OK;
 	}
 	if (stat(main_cf, &st) != 0) {
 		pfj_info("hook %s: %s does not exist: Postfix is not configured; nothing to do",
 			 event, main_cf);
 		free(main_cf);
+		free(idir);
 		return PFJ_EXIT_OK;
 	}
 	free(main_cf);
 	chrooted = anything_chrooted(ctx, &status);
-	if (status != PFJ_EXIT_OK)
+	if (status != PFJ_EXIT_OK || !chrooted) {
+		if (status == PFJ_EXIT_OK)
+			pfj_info("hook %s: no Postfix service runs chrooted in %s/master.cf; nothing to do",
+				 event, ctx->pc.config_dir);
+		free(idir);
 		return status;
-	if (!chrooted) {
-		pfj_info("hook %s: no Postfix service runs chrooted in %s/master.cf; nothing to do",
-			 event, ctx->pc.config_dir);
-		return PFJ_EXIT_OK;
 	}
 	ctx->cli = &cli;
 	if (image_build(ctx)) {
@@ -132,7 +202,11 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 		pfj_debug("hook %s: image or chroot: no service is reloaded", event);
 	}
 	cli.json = false;
-	cli.boot = false;
+	/* before a start, verify.policy decides (as at boot): "enforce" keeps
+	 * master from starting in a jail that fails verification */
+	cli.boot = starting;
+	if (starting)
+		cli.no_reload = true;	/* master is not running yet */
 	ctx->cli = &cli;
 	status = pfj_cmd_build(ctx);
 	if (status == PFJ_EXIT_OK && !cli.dry_run)
@@ -143,5 +217,6 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 			event);
 	else if (status == PFJ_EXIT_OK)
 		pfj_info("hook %s: jail re-synced and verified", event);
+	free(idir);
 	return status;
 }

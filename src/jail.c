@@ -50,6 +50,7 @@
 #include "nss.h"
 #include "profile.h"
 #include "safefile.h"
+#include "takeover.h"
 
 #define JAIL_FILE_MAX (256u << 20)
 
@@ -376,7 +377,9 @@ static int plan_profile_files(struct plan *p, const struct pfj_profile *prof,
 					 ": cannot find localtime" : "");
 				return -1;
 			}
-			if (!f->quiet)
+			if (f->absent_note)
+				pfj_strv_add(&p->notes, f->absent_note);
+			else if (!f->quiet)
 				pfj_strv_add(&p->missing, f->path);
 			continue;
 		}
@@ -1090,6 +1093,12 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 	return 0;
 }
 
+/* planned - does the plan place rel (for the take-over scan)? */
+static int planned(const char *rel, void *arg)
+{
+	return plan_find(arg, rel) != NULL;
+}
+
 /* prune - remove what the old manifest lists and the plan no longer wants */
 static int prune(int rootfd, const struct pfj_manifest *old, struct plan *p,
 		 int dry_run, struct result *res, char *why, size_t why_size)
@@ -1735,6 +1744,9 @@ int pfj_jail_prepare(struct pfj_ctx *ctx, struct pfj_jail_plan **out, char *why,
 	for (size_t i = 0; i < jp->prof.n_links; i++) {
 		struct item *it;
 
+		/* a link to what the host does not have would dangle: mirror the host */
+		if (jp->prof.links[i].only_with && !plan_find(p, rel_of(jp->prof.links[i].only_with)))
+			continue;
 		if (plan_dirs(p, rel_of(jp->prof.links[i].path), 0) < 0)
 			goto nomem;
 		if (!plan_find(p, rel_of(jp->prof.links[i].path))) {
@@ -1796,6 +1808,7 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	struct stager sg = { 0 };
 	struct mwrite mw = { .dfd = -1 };
 	struct pfj_strv moved = { 0 };		/* directories the commit moves in whole */
+	struct pfj_strv copies = { 0 }, unknown = { 0 };	/* --take-over */
 	char *const *set = bs->settings;
 	char *qdir = NULL, why[2048] = "";
 	int rootfd = -1, stagefd = -1, status = PFJ_EXIT_ERROR, applying = 0, r;
@@ -1854,6 +1867,12 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		pfj_manifest_free(old);
 		memset(old, 0, sizeof(*old));
 	}
+	/* --take-over: what the distribution's script copied, found before
+	 * anything changes (a dry run lists it), removed with the commit */
+	if (ctx->cli->take_over &&
+	    pfj_takeover_scan(rootfd, root, &jp->prof.takeover_patterns, planned, p, &copies,
+			      &unknown, why, sizeof(why)) < 0)
+		goto fail;
 	if (jp->stagefd >= 0) {
 		if (same_mount(jp->stagefd, rootfd))
 			stagefd = jp->stagefd;
@@ -1899,6 +1918,11 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		goto fail;
 	if (conf->jail_prune && prune(rootfd, old, p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
 		goto fail;
+	for (size_t i = 0; i < copies.n; i++) {
+		if (!ctx->cli->dry_run && pfj_takeover_remove(rootfd, copies.v[i], why, sizeof(why)) < 0)
+			goto fail;
+		pfj_strv_add(&res.removed, copies.v[i]);
+	}
 	if (!ctx->cli->dry_run && (sg.n || res.removed.n)) {
 		if (mw.staged && mwrite_commit(&mw, mpath, why, sizeof(why)) < 0)
 			goto fail;
@@ -1915,6 +1939,9 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		pfj_notice("%s", p->notes.v[i]);
 	for (size_t i = 0; i < p->missing.n; i++)
 		pfj_notice("%s: not on this system; not copied into the jail", p->missing.v[i]);
+	for (size_t i = 0; i < unknown.n; i++)
+		pfj_warn("%s/%s: matches what the distribution's jail script copies, but is not the host's file: its origin cannot be told, so it is left in place (verify reports it)",
+			 qdir, unknown.v[i]);
 	if (!json) {
 		const char *how = ctx->cli->dry_run ? " (dry run)" : "";
 
@@ -1960,5 +1987,7 @@ out:
 	pfj_strv_free(&res.updated);
 	pfj_strv_free(&res.removed);
 	pfj_strv_free(&moved);
+	pfj_strv_free(&copies);
+	pfj_strv_free(&unknown);
 	return status;
 }
