@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
@@ -100,10 +101,50 @@ static void unescape_mount(char *s)
 	*d = '\0';
 }
 
-/* check_mounts - nothing may be mounted at or below the jail */
+/* one line of /proc/self/mountinfo, the fields check_mounts needs */
+struct mnt {
+	long id, parent;
+	char *dev, *root, *point;
+};
+
+/*
+ * identity_bind - is m a bind mount of what lies beneath it onto itself:
+ * the same device, and its root the very directory its parent mount
+ * shows at that place?  systemd makes those for ReadWritePaths= (the
+ * jail of pfjail.service is one): they show the same files, read-only or
+ * not, and cannot slip other content under the daemons.
+ */
+static int identity_bind(const struct mnt *m, const struct mnt *all, size_t n)
+{
+	const struct mnt *p = NULL;
+	size_t pl;
+	const char *rel;
+	char want[PATH_MAX];
+
+	for (size_t i = 0; i < n && !p; i++)
+		if (all[i].id == m->parent && &all[i] != m)
+			p = &all[i];
+	if (!p || strcmp(p->dev, m->dev) != 0)
+		return 0;
+	pl = strlen(p->point);
+	if (strcmp(p->point, "/") == 0)
+		rel = m->point;
+	else if (strncmp(m->point, p->point, pl) == 0 && m->point[pl] == '/')
+		rel = m->point + pl;
+	else
+		return 0;
+	if (snprintf(want, sizeof(want), "%s%s", strcmp(p->root, "/") == 0 ? "" : p->root, rel) >=
+	    (int)sizeof(want))
+		return 0;
+	return strcmp(want, m->root) == 0;
+}
+
+/* check_mounts - nothing may be mounted at or below the jail (but the jail itself, bound onto itself) */
 static void check_mounts(const char *qdir, struct findings *fs)
 {
 	FILE *fp = fopen("/proc/self/mountinfo", "re");
+	struct mnt *all = NULL;
+	size_t n = 0, cap = 0;
 	char line[8192];
 	size_t ql = strlen(qdir);
 
@@ -117,12 +158,43 @@ static void check_mounts(const char *qdir, struct findings *fs)
 			p = NULL;
 		if (i < 5)
 			continue;
+		unescape_mount(f[3]);
 		unescape_mount(f[4]);
-		if (strncmp(f[4], qdir, ql) == 0 && (f[4][ql] == '\0' || f[4][ql] == '/'))
-			host_finding(fs, PFJ_F_MOUNT, f[4], "no mount at or below the jail",
-				     "mount point (from /proc/self/mountinfo)");
+		if (n == cap) {
+			struct mnt *v = realloc(all, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+			if (!v)
+				break;
+			all = v;
+		}
+		all[n].id = strtol(f[0], NULL, 10);
+		all[n].parent = strtol(f[1], NULL, 10);
+		all[n].dev = strdup(f[2]);
+		all[n].root = strdup(f[3]);
+		all[n].point = strdup(f[4]);
+		if (!all[n].dev || !all[n].root || !all[n].point) {
+			free(all[n].dev);
+			free(all[n].root);
+			free(all[n].point);
+			break;
+		}
+		n++;
 	}
 	fclose(fp);
+	for (size_t i = 0; i < n; i++) {
+		const char *mp = all[i].point;
+
+		if (strncmp(mp, qdir, ql) == 0 && (mp[ql] == '\0' || mp[ql] == '/') &&
+		    !(mp[ql] == '\0' && identity_bind(&all[i], all, n)))
+			host_finding(fs, PFJ_F_MOUNT, mp, "no mount at or below the jail",
+				     "mount point (from /proc/self/mountinfo)");
+	}
+	for (size_t i = 0; i < n; i++) {
+		free(all[i].dev);
+		free(all[i].root);
+		free(all[i].point);
+	}
+	free(all);
 }
 
 /* check_master_cf - the chroot column build set, per service/type in order */
@@ -595,8 +667,10 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 		}
 	}
 	check_mounts(qdir, &fs);
-	check_master_cf(ctx->pc.config_dir, &m, &fs);
-	check_sources(ctx->cli->root, &m, &fs);
+	if (!ctx->cli->jail_only) {
+		check_master_cf(ctx->pc.config_dir, &m, &fs);
+		check_sources(ctx->cli->root, &m, &fs);
+	}
 	if ((pfiles = pfj_asprintf("%s/postfix-files", vals[1])) &&
 	    !pfj_root_is_host(ctx->cli->root)) {
 		char *rp = pfj_root_path(ctx->cli->root, pfiles);
