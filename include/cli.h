@@ -38,6 +38,9 @@ struct pfj_cli {
 	bool boot;			/* verify --boot: apply verify.policy */
 	bool take_over;			/* build --take-over: own a jail Debian's script fills */
 	const char *instance;		/* hook --instance NAME: a postmulti instance */
+	/* internal, no option: verify only the jail against what build placed,
+	 * not the host's side (sources that changed, master.cf) */
+	bool jail_only;
 };
 
 /*

@@ -27,6 +27,7 @@
 #include "mastercf.h"
 #include "postconf.h"
 #include "proc.h"
+#include "state.h"
 #include "takeover.h"
 #include "verify.h"
 
@@ -208,6 +209,32 @@ int pfj_cmd_hook(struct pfj_ctx *ctx)
 	if (starting)
 		cli.no_reload = true;	/* master is not running yet */
 	ctx->cli = &cli;
+	/* before a start, the jail is checked as it is before anything is
+	 * re-synced: a re-sync would quietly undo tampering.  What changed on
+	 * the host's side (a new resolv.conf) is what the re-sync is for. */
+	if (starting) {
+		char *mpath = pfj_manifest_path(ctx);
+
+		if (!mpath) {
+			ctx->cli = saved;
+			free(idir);
+			return PFJ_EXIT_ERROR;
+		}
+		if (access(mpath, F_OK) == 0) {
+			cli.jail_only = true;
+			status = pfj_cmd_verify(ctx);
+			cli.jail_only = false;
+			if (status != PFJ_EXIT_OK) {
+				pfj_err("hook %s: the jail of instance %s fails verification; it is not re-synced and master is not started (verify.policy = \"%s\")",
+					event, saved->instance, ctx->conf->verify_policy);
+				ctx->cli = saved;
+				free(mpath);
+				free(idir);
+				return status;
+			}
+		}
+		free(mpath);
+	}
 	status = pfj_cmd_build(ctx);
 	if (status == PFJ_EXIT_OK && !cli.dry_run)
 		status = pfj_cmd_verify(ctx);
