@@ -51,6 +51,8 @@ struct pfj_profile {
 	size_t n_queue_modes;
 	/* what a distribution's own jail script copies (build --take-over) */
 	struct pfj_strv takeover_patterns;
+	struct pfj_profile_link *takeover_links;	/* symbolic links it makes */
+	size_t n_takeover_links;
 };
 
 /*

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "profile.h"
 #include "util.h"
 
 /*
@@ -30,9 +31,12 @@ int pfj_takeover_switch_off(const char *root, int dry_run, char *why, size_t why
  * the same path of the system at root (or a symbolic link with the same
  * target) are the script's copies and go to *copies; anything else goes to
  * *unknown.  Both hold jail-relative paths.  Directories are walked with
- * O_NOFOLLOW: a symlinked directory is never entered.  0, or -1 with why.
+ * O_NOFOLLOW: a symlinked directory is never entered.  The script's
+ * symbolic links (links: a path and the exact target it writes) that
+ * pfjail does not place go to *copies as well.  0, or -1 with why.
  */
 int pfj_takeover_scan(int rootfd, const char *root, const struct pfj_strv *patterns,
+		      const struct pfj_profile_link *links, size_t n_links,
 		      int (*planned)(const char *rel, void *arg), void *arg,
 		      struct pfj_strv *copies, struct pfj_strv *unknown,
 		      char *why, size_t why_size);

@@ -89,3 +89,8 @@ takeover_patterns = [
 	"/lib/*/libgcc_s*.so*", "/lib/*/libnss*.so*", "/lib/*/libresolv*.so*",
 	"/lib/libgcc_s*.so*", "/lib/libnss*.so*", "/lib/libresolv*.so*"
 ];
+# ... and the symbolic link it makes whether or not the host has a local
+# time zone (dangling without /etc/localtime).
+takeover_links = (
+	{ path = "/usr/lib/zoneinfo/localtime"; target = "/etc/localtime"; }
+);

@@ -1870,7 +1870,8 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	/* --take-over: what the distribution's script copied, found before
 	 * anything changes (a dry run lists it), removed with the commit */
 	if (ctx->cli->take_over &&
-	    pfj_takeover_scan(rootfd, root, &jp->prof.takeover_patterns, planned, p, &copies,
+	    pfj_takeover_scan(rootfd, root, &jp->prof.takeover_patterns, jp->prof.takeover_links,
+			      jp->prof.n_takeover_links, planned, p, &copies,
 			      &unknown, why, sizeof(why)) < 0)
 		goto fail;
 	if (jp->stagefd >= 0) {

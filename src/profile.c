@@ -200,23 +200,25 @@ static int load_files(struct ploader *pl, const config_setting_t *s, struct pfj_
 	return 0;
 }
 
-static int load_links(struct ploader *pl, const config_setting_t *s, struct pfj_profile *p)
+/* load_links - ( { path = "/..."; target = "..."; only_with = "/..."; } ) into *out */
+static int load_links(struct ploader *pl, const config_setting_t *s, const char *key,
+		      struct pfj_profile_link **out, size_t *nout)
 {
 	static const char *const known[] = { "path", "target", "only_with", NULL };
 	int n;
 
 	if (!config_setting_is_list(s))
-		return pfail(pl, s, "'symlinks' must be a list of groups");
+		return pfail(pl, s, "'%s' must be a list of groups", key);
 	n = config_setting_length(s);
-	if (!(p->links = calloc((size_t)n + 1, sizeof(*p->links))))
+	if (!(*out = calloc((size_t)n + 1, sizeof(**out))))
 		return pfail(pl, s, "out of memory");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(s, (unsigned)i);
-		struct pfj_profile_link *l = &p->links[p->n_links];
+		struct pfj_profile_link *l = &(*out)[*nout];
 
 		if (!config_setting_is_group(g))
-			return pfail(pl, g, "'symlinks': entry %d must be a group { ... }", i + 1);
-		p->n_links++;
+			return pfail(pl, g, "'%s': entry %d must be a group { ... }", key, i + 1);
+		(*nout)++;
 		l->line = config_setting_source_line(g);
 		if (check_members(pl, g, known) < 0 || get_path(pl, g, "path", &l->path) < 0 ||
 		    get_path(pl, g, "target", &l->target) < 0)
@@ -319,7 +321,11 @@ int pfj_profile_parse(const char *text, const char *name, struct pfj_profile *p,
 			continue;
 		}
 		if (strcmp(key, "symlinks") == 0) {
-			r = load_links(&pl, s, p);
+			r = load_links(&pl, s, key, &p->links, &p->n_links);
+			continue;
+		}
+		if (strcmp(key, "takeover_links") == 0) {
+			r = load_links(&pl, s, key, &p->takeover_links, &p->n_takeover_links);
 			continue;
 		}
 		if (strcmp(key, "queue_modes") == 0) {
@@ -390,6 +396,12 @@ void pfj_profile_free(struct pfj_profile *p)
 		free(p->links[i].only_with);
 	}
 	free(p->links);
+	for (size_t i = 0; i < p->n_takeover_links; i++) {
+		free(p->takeover_links[i].path);
+		free(p->takeover_links[i].target);
+		free(p->takeover_links[i].only_with);
+	}
+	free(p->takeover_links);
 	for (size_t i = 0; i < p->n_queue_modes; i++) {
 		free(p->queue_modes[i].directory);
 		free(p->queue_modes[i].if_exists);

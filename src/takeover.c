@@ -262,7 +262,42 @@ static int scan_dir(struct scan *s, int dfd, const char *rel, const char *pat, i
 	return r;
 }
 
+/* known_link - is jail path rel (below rootfd) a symbolic link to exactly target? */
+static int known_link(int rootfd, const char *rel, const char *target)
+{
+	char buf[PATH_MAX], comp[NAME_MAX + 1];
+	const char *p = rel;
+	int dfd = dup(rootfd), same = 0;
+	ssize_t n;
+
+	while (dfd >= 0) {
+		size_t clen = strcspn(p, "/");
+
+		if (clen == 0 || clen > NAME_MAX)
+			break;
+		memcpy(comp, p, clen);
+		comp[clen] = '\0';
+		if (p[clen] == '\0') {
+			n = readlinkat(dfd, comp, buf, sizeof(buf));
+			same = n >= 0 && (size_t)n == strlen(target) &&
+			       memcmp(buf, target, (size_t)n) == 0;
+			break;
+		}
+		{
+			int sub = openat(dfd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			close(dfd);
+			dfd = sub;
+		}
+		p += clen + 1;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return same;
+}
+
 int pfj_takeover_scan(int rootfd, const char *root, const struct pfj_strv *patterns,
+		      const struct pfj_profile_link *links, size_t n_links,
 		      int (*planned)(const char *rel, void *arg), void *arg,
 		      struct pfj_strv *copies, struct pfj_strv *unknown,
 		      char *why, size_t why_size)
@@ -275,6 +310,15 @@ int pfj_takeover_scan(int rootfd, const char *root, const struct pfj_strv *patte
 		if (scan_dir(&s, rootfd, "", patterns->v[i] + 1, 0) < 0) {
 			snprintf(why, why_size, "looking for %s in the jail: %s", patterns->v[i],
 				 strerror(errno ? errno : ENOMEM));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < n_links; i++) {
+		const char *rel = links[i].path + 1;
+
+		if (!planned(rel, arg) && known_link(rootfd, rel, links[i].target) &&
+		    pfj_strv_add(copies, rel) < 0) {
+			snprintf(why, why_size, "out of memory");
 			return -1;
 		}
 	}

@@ -49,6 +49,7 @@ static const struct prof_case cases[] = {
 	{ "queue mode unknown key", "version = 1;\nqueue_modes = ( { directory = \"a\"; mode = \"700\"; owner = \"x\"; } );\n", "unknown key 'owner'" },
 	{ "flag file with slash", "version = 1;\nflag_files = [\"a/b\"];\n", "must be a plain name" },
 	{ "takeover pattern relative", "version = 1;\ntakeover_patterns = [\"lib/*\"];\n", "must be an absolute, normalised path" },
+	{ "takeover link not a list", "version = 1;\ntakeover_links = 3;\n", "'takeover_links' must be a list of groups" },
 };
 
 static void test_case(void **state)
@@ -99,6 +100,9 @@ static void test_default_profile(void **state)
 	assert_string_equal(p.queue_modes[0].directory, "maildrop");
 	assert_int_equal(p.queue_modes[0].mode, 01730);
 	assert_true(pfj_strv_contains(&p.takeover_patterns, "/lib/*/libnss*.so*"));
+	assert_int_equal(p.n_takeover_links, 1);
+	assert_string_equal(p.takeover_links[0].path, "/usr/lib/zoneinfo/localtime");
+	assert_string_equal(p.takeover_links[0].target, "/etc/localtime");
 	assert_true(pfj_strv_contains(&p.nss_databases, "hosts"));
 	assert_true(pfj_strv_contains(&p.nss_databases, "services"));
 	assert_true(pfj_strv_contains(&p.libraries, "libgcc_s.so.1"));
