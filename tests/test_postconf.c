@@ -242,9 +242,16 @@ static void test_abandon(void **state)
 	assert_int_equal(pfj_postconf_init(&pc, d->path, "/etc/postfix", NULL), 0);
 	assert_int_equal(pfj_postconf_begin(&pc, names, 1, &v, NULL, 0, &q, why, sizeof(why)), 0);
 	snprintf(path, sizeof(path), "%s/pid", d->path);
-	for (int i = 0; i < 200 && !(pid = tu_read(path, NULL)); i++)
+	/* the shell creates the file before it writes it: wait for the whole line */
+	for (int i = 0; i < 200; i++) {
+		if ((pid = tu_read(path, NULL)) && strchr(pid, '\n'))
+			break;
+		free(pid);
+		pid = NULL;
 		usleep(10 * 1000);
+	}
 	assert_non_null(pid);
+	assert_true(atoi(pid) > 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pfj_postconf_abandon(&q);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
