@@ -7,6 +7,13 @@
 
 int pfj_cmd_verify(struct pfj_ctx *ctx);
 
+/*
+ * Undo /proc/self/mountinfo's escapes in place: \ooo (three octal digits,
+ * at most \377) is one byte, as the kernel writes space, tab, newline and
+ * backslash.  Anything else after a backslash is kept as it is.
+ */
+void pfj_unescape_mountinfo(char *s);
+
 /* Where decoded findings go. */
 struct findings_sink {
 	int (*add)(const struct pfj_finding *f, void *arg);	/* non-zero stops */

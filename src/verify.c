@@ -85,14 +85,20 @@ static void host_finding(struct findings *fs, int cls, const char *path, const c
 
 /* ---- host-side checks (trusted data only) ----------------------------------- */
 
-/* unescape_mount - mountinfo escapes space, tab, newline and backslash as \ooo */
-static void unescape_mount(char *s)
+/* octal - an octal digit? */
+static int octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+void pfj_unescape_mountinfo(char *s)
 {
 	char *d = s;
 
 	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3]) {
-			*d++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+		/* all three digits octal, and at most \377: anything else is copied as is */
+		if (s[0] == '\\' && octal(s[1]) && octal(s[2]) && octal(s[3]) && s[1] <= '3') {
+			*d++ = (char)(unsigned char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
 			s += 3;
 		} else {
 			*d++ = *s;
@@ -158,8 +164,8 @@ static void check_mounts(const char *qdir, struct findings *fs)
 			p = NULL;
 		if (i < 5)
 			continue;
-		unescape_mount(f[3]);
-		unescape_mount(f[4]);
+		pfj_unescape_mountinfo(f[3]);
+		pfj_unescape_mountinfo(f[4]);
 		if (n == cap) {
 			struct mnt *v = realloc(all, (cap = cap ? cap * 2 : 64) * sizeof(*v));
 

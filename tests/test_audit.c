@@ -121,11 +121,39 @@ static void test_reader(void **state)
 	assert_int_equal(feed(buf, 0, &count), -1);	/* nothing at all */
 }
 
+/* mountinfo's escapes: only a full \ooo up to \377 is a byte */
+static void test_unescape_mountinfo(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "/var/spool/post\\040fix", "/var/spool/post fix" },
+		{ "/a\\134b\\011c\\012", "/a\\b\tc\n" },
+		{ "/plain", "/plain" },
+		/* the kernel never writes these; they are copied, never shifted */
+		{ "\\0\xff" "a", "\\0\xff" "a" },
+		{ "\\08x", "\\08x" },
+		{ "\\7777", "\\7777" },
+		{ "end\\", "end\\" },
+		{ "end\\01", "end\\01" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		pfj_unescape_mountinfo(buf);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_unescape_mountinfo),
 	};
 
 	return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
