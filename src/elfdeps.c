@@ -539,9 +539,44 @@ struct conf_frame {
 	const char *path;
 };
 
-/* Read one ld.so.conf (image path) and, recursively, what it includes. */
+/* The ld.so.conf files already read, by identity. */
+struct conf_seen {
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} *v;
+	size_t n, cap;
+};
+
+/* conf_seen_add - 1 if (dev, ino) was read before, else remembers it: 0, or -1 */
+static int conf_seen_add(struct conf_seen *cs, dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->v[i].dev == dev && cs->v[i].ino == ino)
+			return 1;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 16;
+		void *v = realloc(cs->v, cap * sizeof(*cs->v));
+
+		if (!v)
+			return -1;
+		cs->v = v;
+		cs->cap = cap;
+	}
+	cs->v[cs->n].dev = dev;
+	cs->v[cs->n].ino = ino;
+	cs->n++;
+	return 0;
+}
+
+/*
+ * Read one ld.so.conf (image path) and, recursively, what it includes.
+ * Each file is read once: what a second include of it would add is already
+ * in dirs, in front (the search path keeps the first place of a
+ * directory).  Includes in layers would otherwise cost exponential time.
+ */
 static int ldconf_load(const char *root, const char *path, int depth,
-		       struct conf_frame *stack, struct pfj_strv *dirs,
+		       struct conf_frame *stack, struct conf_seen *seen, struct pfj_strv *dirs,
 		       char *why, size_t why_size)
 {
 	struct pfj_strv globs = { 0 }, matches = { 0 };
@@ -571,6 +606,11 @@ static int ldconf_load(const char *root, const char *path, int depth,
 				       "ld.so.conf include cycle: %s includes %s",
 				       stack[depth - 1].path, path);
 		}
+	r = conf_seen_add(seen, st.st_dev, st.st_ino);
+	if (r != 0) {
+		close(fd);
+		return r > 0 ? 0 : set_why(why, why_size, "out of memory");
+	}
 	stack[depth] = (struct conf_frame){ st.st_dev, st.st_ino, path };
 	r = pfj_image_read_fd(fd, LDCONF_MAX_SIZE, &text);
 	close(fd);
@@ -597,7 +637,7 @@ static int ldconf_load(const char *root, const char *path, int depth,
 				goto nomem;
 			for (size_t j = 0; j < matches.n; j++)
 				if ((r = ldconf_load(root, matches.v[j],
-						     depth + 1, stack, dirs,
+						     depth + 1, stack, seen, dirs,
 						     why, why_size)) < 0)
 					goto out;
 		}
@@ -721,6 +761,7 @@ int pfj_ldpath_init(struct pfj_ldpath *lp, const char *root, int elf_class,
 		    int machine, char *why, size_t why_size)
 {
 	struct conf_frame stack[LDCONF_MAX_DEPTH + 1];
+	struct conf_seen seen = { 0 };
 	struct pfj_strv cand = { 0 };
 	int r;
 
@@ -733,8 +774,9 @@ int pfj_ldpath_init(struct pfj_ldpath *lp, const char *root, int elf_class,
 	if (lp->root && !img_is_dir(lp->root, "/"))
 		return set_why(why, why_size, "%s: not a directory", root);
 
-	if ((r = ldconf_load(lp->root, "/etc/ld.so.conf", 0, stack, &cand,
-			     why, why_size)) < 0)
+	r = ldconf_load(lp->root, "/etc/ld.so.conf", 0, stack, &seen, &cand, why, why_size);
+	free(seen.v);
+	if (r < 0)
 		goto out;
 	if (add_default_dirs(&cand, lp->machine, lp->elf_class) < 0)
 		goto nomem;
