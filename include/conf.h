@@ -88,4 +88,14 @@ int pfj_setting_errorv(char *why, size_t why_size, const char *file,
 struct pfj_buf;
 int pfj_conf_dump(const struct pfj_conf *conf, struct pfj_buf *out);
 
+/*
+ * Refuse what libconfig must never see in pfjail.conf or a jail profile:
+ * an "@include" directive (libconfig 1.5 cannot switch includes off; an
+ * included directory makes it call exit(), an included file is read with
+ * root's rights) and NUL bytes (libconfig would stop there silently).
+ * name is the file for messages.  0, or -1 with "NAME:LINE: reason" in why.
+ */
+int pfj_config_text_check(const char *text, size_t len, const char *name, char *why,
+			  size_t why_size);
+
 #endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cap-ng.h>
 #include <libconfig.h>
@@ -24,6 +25,8 @@
 #include "conf.h"
 #include "log.h"
 #include "util.h"
+
+#define CONF_FILE_MAX (1u << 20)
 
 enum conf_type {
 	T_STRING,		/* any non-empty string */
@@ -467,12 +470,43 @@ static int cross_check(struct loader *ld, struct pfj_conf *conf, config_t *cfg)
 	return 0;
 }
 
+int pfj_config_text_check(const char *text, size_t len, const char *name, char *why,
+			  size_t why_size)
+{
+	unsigned line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\0') {
+			snprintf(why, why_size, "%s:%u: a NUL byte; not a configuration file", name, line);
+			return -1;
+		}
+		if (text[i] == '\n') {
+			line++;
+			continue;
+		}
+		/* the directive, where libconfig's scanner looks for it: first on a line */
+		if (i == 0 || text[i - 1] == '\n') {
+			size_t k = i;
+
+			while (k < len && (text[k] == ' ' || text[k] == '\t'))
+				k++;
+			if (len - k >= 8 && strncasecmp(text + k, "@include", 8) == 0) {
+				snprintf(why, why_size,
+					 "%s:%u: @include is not allowed: write the settings in this file",
+					 name, line);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int pfj_conf_load(struct pfj_conf *conf, const char *file, bool missing_ok,
 		  char *why, size_t why_size)
 {
 	struct loader ld = { .file = file, .why = why, .why_size = why_size };
+	struct pfj_buf text = { 0 };
 	config_t cfg;
-	FILE *fp;
 	int r;
 
 	if (set_defaults(conf) < 0) {
@@ -482,17 +516,25 @@ int pfj_conf_load(struct pfj_conf *conf, const char *file, bool missing_ok,
 	}
 	if (!file)
 		return 0;
-	fp = fopen(file, "re");
-	if (!fp) {
-		if (errno == ENOENT && missing_ok)
+	/* read here, not by libconfig: a directory or a FIFO that fails makes
+	 * its scanner call exit() */
+	r = pfj_read_file(file, CONF_FILE_MAX, &text);
+	if (r < 0) {
+		if (r == -ENOENT && missing_ok)
 			return 0;
-		snprintf(why, why_size, "%s: cannot open: %s", file, strerror(errno));
+		snprintf(why, why_size, "%s: cannot open: %s", file,
+			 r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+		pfj_conf_free(conf);
+		return -1;
+	}
+	if (pfj_config_text_check(text.data ? text.data : "", text.len, file, why, why_size) < 0) {
+		pfj_buf_free(&text);
 		pfj_conf_free(conf);
 		return -1;
 	}
 	config_init(&cfg);
 	config_set_options(&cfg, 0);	/* no silent int->float conversion */
-	if (!config_read(&cfg, fp)) {
+	if (!config_read_string(&cfg, text.data ? text.data : "")) {
 		snprintf(why, why_size, "%s:%d: %s", file, config_error_line(&cfg),
 			 config_error_text(&cfg));
 		r = -1;
@@ -502,7 +544,7 @@ int pfj_conf_load(struct pfj_conf *conf, const char *file, bool missing_ok,
 			r = cross_check(&ld, conf, &cfg);
 	}
 	config_destroy(&cfg);
-	fclose(fp);
+	pfj_buf_free(&text);
 	if (r == 0 && !(conf->path = strdup(file))) {
 		snprintf(why, why_size, "out of memory");
 		r = -1;

@@ -295,6 +295,8 @@ int pfj_profile_parse(const char *text, const char *name, struct pfj_profile *p,
 	int r = 0, n, version = 0;
 
 	memset(p, 0, sizeof(*p));
+	if (pfj_config_text_check(text, strlen(text), name, why, why_size) < 0)
+		return -1;
 	config_init(&cfg);
 	config_set_options(&cfg, 0);
 	if (!config_read_string(&cfg, text)) {
@@ -376,7 +378,10 @@ int pfj_profile_load(const char *dir, const char *name, struct pfj_profile *p,
 		free(path);
 		return -1;
 	}
-	r = pfj_profile_parse(text.data ? text.data : "", path, p, why, why_size);
+	/* a NUL byte would end the text early for the parser: refused here */
+	r = pfj_config_text_check(text.data ? text.data : "", text.len, path, why, why_size);
+	if (r == 0)
+		r = pfj_profile_parse(text.data ? text.data : "", path, p, why, why_size);
 	free(path);
 	pfj_buf_free(&text);
 	return r;

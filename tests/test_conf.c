@@ -68,6 +68,10 @@ static const struct conf_case cases[] = {
 	{ "bad literal", "jail = {\n profile = \"a\";\n devices = tru;\n};\n", ":3: syntax error", NULL },
 	{ "mixed array", "jail = { extra_files = [\"/a\", 2]; };\n", ":1: mismatched element type in array", NULL },
 	{ "unknown top-level", "\n\nfoo = 1;\n", ":3: unknown setting 'foo'", NULL },
+	/* libconfig would read these: a directory makes it call exit() */
+	{ "@include a directory", "verify = {\n  @include \"/etc\"\n};\n", ":2: @include is not allowed", NULL },
+	{ "@include a file", "@include \"/etc/shadow\"\n", ":1: @include is not allowed", NULL },
+	{ "@INCLUDE any case", "\t@INCLUDE \"/etc/shadow\"\n", ":1: @include is not allowed", NULL },
 	{ "unknown in group", "jail = {\n\n  copy_everything = true;\n};\n", ":3: unknown setting 'jail.copy_everything'", NULL },
 	{ "unknown group member of other group", "verify = { profile = \"x\"; };\n", ":1: unknown setting 'verify.profile'", NULL },
 	{ "group given as scalar", "jail = 1;\n", ":1: 'jail' must be a group", NULL },
@@ -182,6 +186,26 @@ static void test_missing_file(void **state)
 	assert_non_null(strstr(why, "No such file"));
 }
 
+/* A directory or a NUL byte: an error naming the file, never libconfig's exit() */
+static void test_not_a_config_file(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_conf conf;
+	char why[512], path[512];
+	FILE *fp;
+
+	assert_int_equal(pfj_conf_load(&conf, d->path, false, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, d->path));
+	assert_non_null(strstr(why, "Is a directory"));
+	snprintf(path, sizeof(path), "%s/nul.conf", d->path);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fwrite("jail = {};\n\0@include \"/etc\"\n", 1, 29, fp);
+	fclose(fp);
+	assert_int_equal(pfj_conf_load(&conf, path, false, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, ":2: a NUL byte"));
+}
+
 /*
  * The shipped conf/pfjail.conf lists every setting, commented out, with its
  * default: uncommenting all of them must load and give exactly the
@@ -246,6 +270,7 @@ int main(void)
 	const struct CMUnitTest extra[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test_setup_teardown(test_missing_file, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_config_file, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_shipped_file_lists_defaults, tu_dir_setup, tu_dir_teardown),
 	};
 

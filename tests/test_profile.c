@@ -49,6 +49,7 @@ static const struct prof_case cases[] = {
 	{ "queue mode unknown key", "version = 1;\nqueue_modes = ( { directory = \"a\"; mode = \"700\"; owner = \"x\"; } );\n", "unknown key 'owner'" },
 	{ "flag file with slash", "version = 1;\nflag_files = [\"a/b\"];\n", "must be a plain name" },
 	{ "takeover pattern relative", "version = 1;\ntakeover_patterns = [\"lib/*\"];\n", "must be an absolute, normalised path" },
+	{ "@include", "version = 1;\n@include \"/etc/passwd\"\n", ":2: @include is not allowed" },
 	{ "takeover link not a list", "version = 1;\ntakeover_links = 3;\n", "'takeover_links' must be a list of groups" },
 };
 
