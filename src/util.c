@@ -35,6 +35,7 @@ static int buf_reserve(struct pfj_buf *b, size_t n)
 		return -ENOMEM;
 	b->data = p;
 	b->cap = cap;
+	p[b->len] = '\0';	/* a buffer is a string, also before anything is added */
 	return 0;
 }
 
