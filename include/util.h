@@ -43,10 +43,11 @@ int pfj_root_is_host(const char *root);
 /* ROOT + PATH for -R (ROOT NULL or "/" gives a copy of PATH). */
 char *pfj_root_path(const char *root, const char *path);
 
-/* Read fd to its end (at most max bytes, else -EFBIG) into out; 0 or -errno. */
+/* Read fd to its end (at most max bytes, else -EFBIG) into out; 0 or -errno.
+ * On error out is freed (empty), whatever it held. */
 int pfj_read_fd(int fd, size_t max, struct pfj_buf *out);
 
-/* Read a whole file (at most max bytes) into a buffer; 0 or -errno. */
+/* Read a whole file (at most max bytes) into a buffer; 0 or -errno (out freed). */
 int pfj_read_file(const char *path, size_t max, struct pfj_buf *out);
 
 #endif

@@ -150,7 +150,7 @@ char *pfj_root_path(const char *root, const char *path)
 }
 
 /* Reads straight into the buffer: no large stack buffer (the supervisor stays small). */
-int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
+static int read_fd(int fd, size_t max, struct pfj_buf *out)
 {
 	struct stat st;
 
@@ -192,13 +192,25 @@ int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
 	}
 }
 
+int pfj_read_fd(int fd, size_t max, struct pfj_buf *out)
+{
+	int r = read_fd(fd, max, out);
+
+	if (r < 0)
+		pfj_buf_free(out);	/* a failed read leaves nothing for the caller to free */
+	return r;
+}
+
 int pfj_read_file(const char *path, size_t max, struct pfj_buf *out)
 {
 	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		pfj_buf_free(out);
+		return r;
+	}
 	r = pfj_read_fd(fd, max, out);
 	close(fd);
 	return r;
