@@ -18,6 +18,29 @@
 int pfj_read_at(int dirfd, const char *name, size_t max, struct pfj_buf *out,
 		struct stat *st);
 
+/*
+ * Every temporary file pfjail makes is named ".NAME.pfjail-XXXXXXXXXXXX"
+ * (12 hex digits), next to NAME.  pfj_is_temp_name: is name one (and, with
+ * only, one for NAME == only)?
+ */
+int pfj_is_temp_name(const char *name, const char *only);
+
+/*
+ * List in found the names in dirfd that a killed run left: entries named
+ * like a temporary, owned by root, that are files, links or device nodes
+ * (never directories), unless keep(name, arg) says to keep it.  0 or -errno.
+ */
+int pfj_find_temps_at(int dirfd, int (*keep)(const char *name, void *arg), void *arg,
+		      struct pfj_strv *found);
+
+/*
+ * Remove from dirfd what a killed run left: entries named like a
+ * temporary (as pfj_find_temps_at finds them).  removed (may be NULL)
+ * gets the names.  0 or the first -errno (the others are still tried).
+ */
+int pfj_remove_temps_at(int dirfd, int (*keep)(const char *name, void *arg), void *arg,
+			struct pfj_strv *removed);
+
 struct pfj_replace_opts {
 	mode_t mode;		/* permission bits of the new file */
 	uid_t uid;		/* owner; (uid_t)-1 keeps the creating process's */
@@ -39,6 +62,27 @@ struct pfj_replace_opts {
  */
 int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		   const struct pfj_replace_opts *opts, const char **stage);
+
+/*
+ * pfj_replace_at in two steps, so that what can fail (writing, flushing)
+ * is done before anything else changes: pfj_prepare_replace_at writes and
+ * flushes the temporary file and links the current file to a temporary
+ * beside the backup's name; pfj_prepared_commit only renames (the backup,
+ * then the file) and flushes the directory; pfj_prepared_abort removes the
+ * temporaries.  0 or -errno, *stage as for pfj_replace_at.
+ */
+struct pfj_prepared {
+	int dirfd;
+	int staged;		/* tmp holds the new file */
+	bool no_sync;
+	char name[256], backup[256];
+	char tmp[512], backup_tmp[512];	/* backup_tmp "": no backup to rename */
+};
+int pfj_prepare_replace_at(int dirfd, const char *name, const void *data, size_t len,
+			   const struct pfj_replace_opts *opts, struct pfj_prepared *pr,
+			   const char **stage);
+int pfj_prepared_commit(struct pfj_prepared *pr, const char **stage);
+void pfj_prepared_abort(struct pfj_prepared *pr);
 
 /*
  * Two-phase replacement, for many files at once: pfj_stage_at writes the

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -68,6 +69,73 @@ static int temp_name(const char *name, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int pfj_is_temp_name(const char *name, const char *only)
+{
+	static const char mark[] = ".pfjail-";
+	size_t len = strlen(name), m = sizeof(mark) - 1, tail = m + 12;
+
+	/* ".N" + ".pfjail-" + 12 hex digits */
+	if (name[0] != '.' || len < 2 + tail || memcmp(name + len - tail, mark, m) != 0)
+		return 0;
+	for (size_t i = len - 12; i < len; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	if (only && (strlen(only) != len - 1 - tail || memcmp(name + 1, only, len - 1 - tail) != 0))
+		return 0;
+	return 1;
+}
+
+int pfj_find_temps_at(int dirfd, int (*keep)(const char *name, void *arg), void *arg,
+		      struct pfj_strv *found)
+{
+	struct dirent *de;
+	int fd = dup(dirfd), r = 0;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	if (!(d = fdopendir(fd))) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	rewinddir(d);	/* the duplicate shares dirfd's position */
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!pfj_is_temp_name(de->d_name, NULL) || (keep && keep(de->d_name, arg)))
+			continue;
+		/* only what pfjail makes: files, links and device nodes of root's */
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_uid != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) || S_ISCHR(st.st_mode)))
+			continue;
+		if (pfj_strv_add(found, de->d_name) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+int pfj_remove_temps_at(int dirfd, int (*keep)(const char *name, void *arg), void *arg,
+			struct pfj_strv *removed)
+{
+	struct pfj_strv found = { 0 };
+	int r = pfj_find_temps_at(dirfd, keep, arg, &found);
+
+	for (size_t i = 0; i < found.n; i++) {
+		if (unlinkat(dirfd, found.v[i], 0) < 0) {
+			if (errno != ENOENT && !r)
+				r = -errno;
+		} else if (removed) {
+			pfj_strv_add(removed, found.v[i]);
+		}
+	}
+	pfj_strv_free(&found);
+	return r;
+}
+
 /* write_all - write everything, retrying short writes and EINTR */
 static int write_all(int fd, const void *data, size_t len)
 {
@@ -111,57 +179,95 @@ static int write_temp(int dirfd, const char *tmp, const struct temp_src *src,
 		      const struct pfj_replace_opts *opts, enum temp_sync sync,
 		      const char **stage);
 
-/* link_backup - hard-link name to backup, replacing an old backup atomically */
-static int link_backup(int dirfd, const char *name, const char *backup)
+int pfj_prepare_replace_at(int dirfd, const char *name, const void *data, size_t len,
+			   const struct pfj_replace_opts *opts, struct pfj_prepared *pr,
+			   const char **stage)
 {
-	char tmp[512];
 	int r;
 
-	if ((r = temp_name(backup, tmp, sizeof(tmp))) < 0)
+	memset(pr, 0, sizeof(*pr));
+	pr->dirfd = dirfd;
+	pr->no_sync = opts->no_sync;
+	*stage = "create";
+	if (strlen(name) >= sizeof(pr->name) ||
+	    (opts->backup && strlen(opts->backup) >= sizeof(pr->backup)))
+		return -ENAMETOOLONG;
+	strcpy(pr->name, name);
+	if ((r = temp_name(name, pr->tmp, sizeof(pr->tmp))) < 0)
 		return r;
-	if (linkat(dirfd, name, dirfd, tmp, 0) < 0)
-		return errno == ENOENT ? 0 : -errno;	/* nothing to back up */
-	if (renameat(dirfd, tmp, dirfd, backup) < 0) {
+	if ((r = write_temp(dirfd, pr->tmp, &(struct temp_src){ data, len, -1, NULL }, opts,
+			       opts->no_sync ? TEMP_NO_SYNC : TEMP_FSYNC, stage)) < 0)
+		return r;
+	pr->staged = 1;
+	if (opts->backup) {
+		/* the current file, linked to a temporary beside the backup's name */
+		*stage = "backup";
+		strcpy(pr->backup, opts->backup);
+		if ((r = temp_name(opts->backup, pr->backup_tmp, sizeof(pr->backup_tmp))) < 0)
+			goto fail;
+		if (linkat(dirfd, name, dirfd, pr->backup_tmp, 0) < 0) {
+			pr->backup_tmp[0] = '\0';
+			if (errno != ENOENT) {	/* ENOENT: nothing to back up */
+				r = -errno;
+				goto fail;
+			}
+		}
+	}
+	return 0;
+fail:
+	pfj_prepared_abort(pr);
+	return r;
+}
+
+int pfj_prepared_commit(struct pfj_prepared *pr, const char **stage)
+{
+	int r;
+
+	if (!pr->staged)
+		return 0;
+	if (pr->backup_tmp[0]) {
+		*stage = "backup";
+		if (renameat(pr->dirfd, pr->backup_tmp, pr->dirfd, pr->backup) < 0) {
+			r = -errno;
+			pfj_prepared_abort(pr);
+			return r;
+		}
+		/* rename(2) does nothing when both names are links to one inode (the
+		 * backup was restored by linking): the temporary name is still there */
+		unlinkat(pr->dirfd, pr->backup_tmp, 0);
+		pr->backup_tmp[0] = '\0';
+	}
+	*stage = "rename";
+	if (renameat(pr->dirfd, pr->tmp, pr->dirfd, pr->name) < 0) {
 		r = -errno;
-		unlinkat(dirfd, tmp, 0);
+		pfj_prepared_abort(pr);
 		return r;
 	}
-	/* rename(2) does nothing when both names are links to one inode (the
-	 * backup was restored by linking): the temporary name is still there */
-	unlinkat(dirfd, tmp, 0);
+	pr->staged = 0;
+	/* renamed: the new file is what readers see now, whatever fsync says */
+	*stage = "fsync directory";
+	if (!pr->no_sync)
+		fsync(pr->dirfd);
 	return 0;
+}
+
+void pfj_prepared_abort(struct pfj_prepared *pr)
+{
+	if (pr->backup_tmp[0])
+		unlinkat(pr->dirfd, pr->backup_tmp, 0);
+	if (pr->staged)
+		unlinkat(pr->dirfd, pr->tmp, 0);
+	pr->backup_tmp[0] = '\0';
+	pr->staged = 0;
 }
 
 int pfj_replace_at(int dirfd, const char *name, const void *data, size_t len,
 		   const struct pfj_replace_opts *opts, const char **stage)
 {
-	char tmp[512];
-	int r;
+	struct pfj_prepared pr;
+	int r = pfj_prepare_replace_at(dirfd, name, data, len, opts, &pr, stage);
 
-	*stage = "create";
-	if ((r = temp_name(name, tmp, sizeof(tmp))) < 0)
-		return r;
-	if ((r = write_temp(dirfd, tmp, &(struct temp_src){ data, len, -1, NULL }, opts,
-			       opts->no_sync ? TEMP_NO_SYNC : TEMP_FSYNC, stage)) < 0)
-		return r;
-	if (opts->backup) {
-		*stage = "backup";
-		if ((r = link_backup(dirfd, name, opts->backup)) < 0)
-			goto fail;
-	}
-	*stage = "rename";
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		r = -errno;
-		goto fail;
-	}
-	/* renamed: the new file is what readers see now, whatever fsync says */
-	*stage = "fsync directory";
-	if (!opts->no_sync)
-		fsync(dirfd);
-	return 0;
-fail:
-	unlinkat(dirfd, tmp, 0);
-	return r;
+	return r < 0 ? r : pfj_prepared_commit(&pr, stage);
 }
 
 /*

@@ -448,6 +448,104 @@ static void test_create_copy_failures(void **state)
 	free(data);
 }
 
+/* the one pattern of pfjail's temporaries, and nothing that merely looks like it */
+static void test_temp_names(void **state)
+{
+	(void)state;
+	assert_true(pfj_is_temp_name(".hosts.pfjail-0123456789ab", NULL));
+	assert_true(pfj_is_temp_name(".hosts.pfjail-0123456789ab", "hosts"));
+	assert_false(pfj_is_temp_name(".hosts.pfjail-0123456789ab", "host"));
+	assert_true(pfj_is_temp_name(".master.cf.pfjail-old.pfjail-00000000000d", "master.cf.pfjail-old"));
+	assert_false(pfj_is_temp_name(".master.cf.pfjail-old.pfjail-00000000000d", "master.cf"));
+	assert_false(pfj_is_temp_name("hosts.pfjail-0123456789ab", NULL));	/* no dot */
+	assert_false(pfj_is_temp_name(".hosts.pfjail-0123456789a", NULL));	/* 11 digits */
+	assert_false(pfj_is_temp_name(".hosts.pfjail-0123456789abc", NULL));	/* 13 */
+	assert_false(pfj_is_temp_name(".hosts.pfjail-0123456789AB", NULL));	/* upper case */
+	assert_false(pfj_is_temp_name(".hosts.pfjail-0123456789ag", NULL));
+	assert_false(pfj_is_temp_name("..pfjail-0123456789ab", NULL));	/* no NAME */
+	assert_false(pfj_is_temp_name(".pfjail-0123456789ab", NULL));
+	assert_false(pfj_is_temp_name(".hosts.pfjaik-0123456789ab", NULL));
+	assert_false(pfj_is_temp_name("", NULL));
+}
+
+static int keep_b(const char *name, void *arg)
+{
+	return strncmp(name, arg, strlen(arg)) == 0;
+}
+
+/* a killed run's temporaries: found and removed, look-alikes kept, keep() honoured */
+static void test_find_remove_temps(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_strv removed = { 0 };
+	char path[512];
+	int dfd = open(d->path, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	free(tu_write(d->path, ".a.pfjail-0123456789ab", "x", 0600));
+	free(tu_write(d->path, ".b.pfjail-0123456789ab", "x", 0600));
+	free(tu_write(d->path, "a.pfjail-0123456789ab", "x", 0600));
+	assert_int_equal(symlinkat("/nowhere", dfd, ".l.pfjail-0000000000ff"), 0);
+	assert_int_equal(mkdirat(dfd, ".d.pfjail-0123456789ab", 0700), 0);
+	assert_int_equal(pfj_remove_temps_at(dfd, keep_b, ".b.", &removed), 0);
+	assert_int_equal(removed.n, 2);
+	assert_true(pfj_strv_contains(&removed, ".a.pfjail-0123456789ab"));
+	assert_true(pfj_strv_contains(&removed, ".l.pfjail-0000000000ff"));
+	snprintf(path, sizeof(path), "%s/.b.pfjail-0123456789ab", d->path);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/a.pfjail-0123456789ab", d->path);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/.d.pfjail-0123456789ab", d->path);
+	assert_int_equal(access(path, F_OK), 0);	/* never a directory */
+	rmdir(path);
+	pfj_strv_free(&removed);
+	close(dfd);
+}
+
+/* prepared replacement: nothing visible before the commit, all gone on abort */
+static void test_prepared(void **state)
+{
+	struct tu_dir *d = *state;
+	struct pfj_replace_opts opts = { .mode = 0640, .uid = (uid_t)-1, .gid = (gid_t)-1,
+					 .backup = "f.old" };
+	struct pfj_prepared pr;
+	const char *stage;
+	char path[512], *text;
+	int dfd = open(d->path, O_RDONLY | O_DIRECTORY);
+
+	assert_true(dfd >= 0);
+	free(tu_write(d->path, "f", "old\n", 0644));
+	snprintf(path, sizeof(path), "%s/f", d->path);
+
+	assert_int_equal(pfj_prepare_replace_at(dfd, "f", "new\n", 4, &opts, &pr, &stage), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "old\n");	/* not yet */
+	free(text);
+	assert_int_equal(count_entries(d->path), 3);	/* f, its temporary, the backup's */
+	pfj_prepared_abort(&pr);
+	assert_int_equal(count_entries(d->path), 1);
+
+	assert_int_equal(pfj_prepare_replace_at(dfd, "f", "new\n", 4, &opts, &pr, &stage), 0);
+	assert_int_equal(pfj_prepared_commit(&pr, &stage), 0);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "new\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/f.old", d->path);
+	text = tu_read(path, NULL);
+	assert_string_equal(text, "old\n");
+	free(text);
+	assert_int_equal(count_entries(d->path), 2);
+	pfj_prepared_abort(&pr);	/* after a commit: nothing to do */
+	assert_int_equal(count_entries(d->path), 2);
+
+	/* a failed write leaves nothing behind */
+	fail_write = ENOSPC;
+	assert_int_equal(pfj_prepare_replace_at(dfd, "f", "newer\n", 6, &opts, &pr, &stage), -ENOSPC);
+	fail_write = 0;
+	assert_int_equal(count_entries(d->path), 2);
+	close(dfd);
+}
+
 /* pfj_move_new_at moves a whole directory, and never over something that exists */
 static void test_move_new(void **state)
 {
@@ -490,6 +588,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_copy_fallback, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_create_copy_failures, tu_dir_setup, tu_dir_teardown),
 		cmocka_unit_test_setup_teardown(test_move_new, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test(test_temp_names),
+		cmocka_unit_test_setup_teardown(test_find_remove_temps, tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_prepared, tu_dir_setup, tu_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);
