@@ -19,6 +19,7 @@ struct pfj_conf {
 	/* top level */
 	char *state_dir;		/* pfjail's own state (the manifest) */
 	char *postfix_bindir;		/* postconf, postalias, postfix */
+	int lock_timeout;		/* seconds to wait for another run on the instance */
 
 	/* jail */
 	char *jail_profile;		/* name in profile_dir, or an absolute path */

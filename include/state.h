@@ -13,4 +13,12 @@ char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix);
 /* The manifest of this instance's jail. */
 char *pfj_manifest_path(const struct pfj_ctx *ctx);
 
+/*
+ * Take this instance's lock ($state_dir/INSTANCE.lock, flock): build,
+ * aliases and hook take turns.  When another run holds it, say so on
+ * stderr and wait up to lock_timeout seconds.  The descriptor (close it,
+ * or exit, to release), or -1 when the lock cannot be had (said why).
+ */
+int pfj_instance_lock(const struct pfj_ctx *ctx);
+
 #endif

@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 /* A growable byte buffer, always NUL-terminated when len > 0. */
 struct pfj_buf {
@@ -49,5 +51,12 @@ int pfj_read_fd(int fd, size_t max, struct pfj_buf *out);
 
 /* Read a whole file (at most max bytes) into a buffer; 0 or -errno (out freed). */
 int pfj_read_file(const char *path, size_t max, struct pfj_buf *out);
+
+/*
+ * The pid holding a write flock(2) on the file dev/ino, from the text of
+ * /proc/locks (0: none); pfj_flock_holder reads /proc/locks (-1: cannot).
+ */
+pid_t pfj_locks_holder(const char *locks, dev_t dev, ino_t ino);
+pid_t pfj_flock_holder(const struct stat *st);
 
 #endif

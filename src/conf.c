@@ -60,6 +60,7 @@ static const char *const no_items[] = { NULL };
 static const struct conf_item schema[] = {
 	{ NULL, "state_dir", T_PATH, OFF(state_dir), .def_s = PFJ_STATEDIR },
 	{ NULL, "postfix_bindir", T_PATH, OFF(postfix_bindir), .def_s = PFJ_POSTFIX_BINDIR },
+	{ NULL, "lock_timeout", T_INT, OFF(lock_timeout), .def_i = 60, .min = 0, .max = 86400 },
 
 	{ "jail", "profile", T_STRING, OFF(jail_profile), .def_s = "default" },
 	{ "jail", "profile_dir", T_PATH, OFF(jail_profile_dir), .def_s = PFJ_PROFILEDIR },

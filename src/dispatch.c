@@ -17,6 +17,8 @@
 #include "supervise.h"
 #include "verify.h"
 #include "log.h"
+#include "state.h"
+#include <unistd.h>
 
 /* cmd_version - print the version */
 static int cmd_version(struct pfj_ctx *ctx)
@@ -30,18 +32,19 @@ static const struct {
 	enum pfj_command cmd;
 	int (*run)(struct pfj_ctx *);
 	int needs_postconf;
+	int locks;		/* changes the instance: takes its lock (not for a dry run) */
 } commands[] = {
-	{ PFJ_CMD_BUILD, pfj_cmd_build, 1 },
-	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1 },
-	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1 },
-	{ PFJ_CMD_SUPERVISE, pfj_cmd_supervise, 0 },
-	{ PFJ_CMD_HOOK, pfj_cmd_hook, 1 },
-	{ PFJ_CMD_VERSION, cmd_version, 0 },
+	{ PFJ_CMD_BUILD, pfj_cmd_build, 1, 1 },
+	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1, 0 },
+	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1, 1 },
+	{ PFJ_CMD_SUPERVISE, pfj_cmd_supervise, 0, 0 },	/* its rebuilds run build */
+	{ PFJ_CMD_HOOK, pfj_cmd_hook, 1, 1 },
+	{ PFJ_CMD_VERSION, cmd_version, 0, 0 },
 };
 
 int pfj_dispatch(struct pfj_ctx *ctx)
 {
-	int status = PFJ_EXIT_ERROR;
+	int status = PFJ_EXIT_ERROR, lock = -1;
 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (commands[i].cmd != ctx->cli->command)
@@ -53,7 +56,14 @@ int pfj_dispatch(struct pfj_ctx *ctx)
 			return PFJ_EXIT_ERROR;
 		}
 		pfj_cfile_in_image(!pfj_root_is_host(ctx->cli->root));
+		/* one run at a time per instance: a second one waits, then works as usual */
+		if (commands[i].locks && !ctx->cli->dry_run && (lock = pfj_instance_lock(ctx)) < 0) {
+			pfj_postconf_free(&ctx->pc);
+			return PFJ_EXIT_ERROR;
+		}
 		status = commands[i].run(ctx);
+		if (lock >= 0)
+			close(lock);
 		pfj_postconf_free(&ctx->pc);
 		return status;
 	}

@@ -6,9 +6,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "command.h"
+#include "conf.h"
+#include "jailfs.h"
+#include "log.h"
 #include "state.h"
 #include "util.h"
 
@@ -68,4 +78,87 @@ char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix)
 char *pfj_manifest_path(const struct pfj_ctx *ctx)
 {
 	return pfj_state_path(ctx, "manifest");
+}
+
+/* holder - the pid holding the lock on fd, or 0 when not known */
+static long holder(int fd)
+{
+	struct stat st;
+	pid_t pid = fstat(fd, &st) == 0 ? pfj_flock_holder(&st) : 0;
+
+	return pid > 0 ? pid : 0;
+}
+
+int pfj_instance_lock(const struct pfj_ctx *ctx)
+{
+	char *dir = NULL, *base = NULL, why[1024];
+	struct timespec start, now;
+	int dfd = -1, fd = -1, said = 0;
+	long waited_ms = 0, step_ms = 10;
+
+	if (pfj_state_location(ctx, "lock", &dir, &base) < 0) {
+		pfj_err("out of memory");
+		goto fail;
+	}
+	if ((dfd = pfj_state_dir_open(dir, why, sizeof(why))) < 0) {
+		pfj_err("%s; nothing changed", why);
+		goto fail;
+	}
+	fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		pfj_err("%s/%s: cannot open the instance's lock: %m; nothing changed", dir, base);
+		goto fail;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			pfj_err("%s/%s: cannot lock: %m; nothing changed", dir, base);
+			goto fail;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (waited_ms >= ctx->conf->lock_timeout * 1000L) {
+			long pid = holder(fd);
+			char who[32] = "";
+
+			if (pid > 0)
+				snprintf(who, sizeof(who), " (pid %ld)", pid);
+			pfj_err("%s: another pfjail run%s still works on this instance after %d s (lock %s/%s); nothing changed",
+				ctx->cli->config_dir, who, ctx->conf->lock_timeout, dir, base);
+			goto fail;
+		}
+		if (!said) {
+			long pid = holder(fd);
+
+			if (pid > 0)
+				fprintf(stderr, "pfjail: %s: waiting for another pfjail run (pid %ld) on this instance to finish, up to %d s\n",
+					ctx->cli->config_dir, pid, ctx->conf->lock_timeout);
+			else
+				fprintf(stderr, "pfjail: %s: waiting for another pfjail run on this instance to finish, up to %d s\n",
+					ctx->cli->config_dir, ctx->conf->lock_timeout);
+			said = 1;
+		}
+		usleep((useconds_t)step_ms * 1000);
+		if (step_ms < 100)
+			step_ms *= 2;
+	}
+	if (said) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		pfj_info("%s: the other run is done (waited %.1f s); going on", ctx->cli->config_dir,
+			 (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
+	}
+	close(dfd);
+	free(dir);
+	free(base);
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(base);
+	return -1;
 }

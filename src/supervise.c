@@ -343,35 +343,9 @@ static int prestart(struct sv *sv)
 /* flock_holder - the pid holding a write flock on the file at path (0 none, -1 unknown) */
 static pid_t flock_holder(const char *path)
 {
-	struct pfj_buf locks = { 0 };
 	struct stat st;
-	pid_t holder = 0;
-	const char *p;
 
-	if (stat(path, &st) < 0)
-		return 0;
-	if (pfj_read_file("/proc/locks", 4u << 20, &locks) < 0)
-		return -1;
-	for (p = locks.data; p && *p; ) {
-		char kind[16], mode[16], rw[16];
-		unsigned maj, min;
-		unsigned long long ino;
-		int pid;
-
-		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2a:5678 0 EOF" */
-		if (sscanf(p, "%*d: %15s %15s %15s %d %x:%x:%llu", kind, mode, rw, &pid, &maj, &min,
-			   &ino) == 7 && strcmp(kind, "FLOCK") == 0 && strcmp(rw, "WRITE") == 0 &&
-		    ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
-		    min == minor(st.st_dev)) {
-			holder = pid;
-			break;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	pfj_buf_free(&locks);
-	return holder;
+	return stat(path, &st) < 0 ? 0 : pfj_flock_holder(&st);
 }
 
 /*

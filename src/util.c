@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -214,4 +215,36 @@ int pfj_read_file(const char *path, size_t max, struct pfj_buf *out)
 	r = pfj_read_fd(fd, max, out);
 	close(fd);
 	return r;
+}
+
+pid_t pfj_locks_holder(const char *locks, dev_t dev, ino_t ino)
+{
+	for (const char *p = locks; p && *p; ) {
+		char kind[16], mode[16], rw[16];
+		unsigned maj, min;
+		unsigned long long i;
+		int pid;
+
+		/* "1: FLOCK  ADVISORY  WRITE 1234 00:2a:5678 0 EOF" */
+		if (sscanf(p, "%*d: %15s %15s %15s %d %x:%x:%llu", kind, mode, rw, &pid, &maj, &min,
+			   &i) == 7 && strcmp(kind, "FLOCK") == 0 && strcmp(rw, "WRITE") == 0 &&
+		    i == (unsigned long long)ino && maj == major(dev) && min == minor(dev) && pid > 0)
+			return pid;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+pid_t pfj_flock_holder(const struct stat *st)
+{
+	struct pfj_buf locks = { 0 };
+	pid_t holder;
+
+	if (pfj_read_file("/proc/locks", 4u << 20, &locks) < 0)
+		return -1;
+	holder = pfj_locks_holder(locks.data, st->st_dev, st->st_ino);
+	pfj_buf_free(&locks);
+	return holder;
 }

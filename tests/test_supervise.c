@@ -1,7 +1,8 @@
 /*
  * test_supervise.c - the supervisor's building blocks: the sd_notify
  * protocol (to real sockets), capability names to a mask, seccomp policy
- * parsing for denylists, system call names, /proc status fields.
+ * parsing for denylists, system call names, /proc status fields, the
+ * holder of a flock from /proc/locks.
  */
 #include "config.h"
 
@@ -9,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -164,6 +169,37 @@ static void test_proc_status(void **state)
 	assert_int_equal(pfj_proc_status_int(0, "Name", &v), -EINVAL);	/* not a number */
 }
 
+/* the holder of a write flock, from /proc/locks text and for real */
+static void test_flock_holder(void **state)
+{
+	static const char locks[] =
+		"1: POSIX  ADVISORY  WRITE 11 00:2a:77 0 EOF\n"
+		"2: FLOCK  ADVISORY  READ  22 08:01:77 0 EOF\n"
+		"3: FLOCK  ADVISORY  WRITE 33 08:02:77 0 EOF\n"
+		"4: FLOCK  ADVISORY  WRITE 44 08:01:77 0 EOF\n";
+	struct tu_dir *d = *state;
+	char path[512];
+	struct stat st;
+	int fd;
+
+	assert_int_equal(pfj_locks_holder(locks, makedev(8, 1), 77), 44);
+	assert_int_equal(pfj_locks_holder(locks, makedev(8, 1), 78), 0);
+	assert_int_equal(pfj_locks_holder(locks, makedev(0, 0x2a), 77), 0);	/* POSIX, not flock */
+	assert_int_equal(pfj_locks_holder("", makedev(8, 1), 77), 0);
+	assert_int_equal(pfj_locks_holder("garbage\n\n4: FLOCK", makedev(8, 1), 77), 0);
+	assert_int_equal(pfj_locks_holder(NULL, makedev(8, 1), 77), 0);
+
+	snprintf(path, sizeof(path), "%s/lock", d->path);
+	fd = open(path, O_RDWR | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(pfj_flock_holder(&st), 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(pfj_flock_holder(&st), getpid());
+	close(fd);
+	assert_int_equal(pfj_flock_holder(&st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_syscall_name),
 		cmocka_unit_test(test_proc_status),
+		cmocka_unit_test_setup_teardown(test_flock_holder, tu_dir_setup, tu_dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("supervise", tests, NULL, NULL);
