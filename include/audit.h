@@ -30,6 +30,7 @@ enum pfj_finding_class {
 	PFJ_F_MASTER_CF,	/* master.cf chroot column no longer what build set */
 	PFJ_F_QUEUE_DIR,	/* a queue directory's owner or mode differs from postfix-files */
 	PFJ_F_UNREADABLE,	/* the unprivileged walker cannot read what it must check */
+	PFJ_F_LEFTOVER,		/* a temporary a killed build left (the next build removes it) */
 	PFJ_F_NCLASSES
 };
 

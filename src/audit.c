@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "safefile.h"
 #include "util.h"
 
 #define AUDIT_MAX_DEPTH 64
@@ -58,6 +59,7 @@ static const char *const class_names[PFJ_F_NCLASSES] = {
 	[PFJ_F_MASTER_CF] = "master-cf",
 	[PFJ_F_QUEUE_DIR] = "queue-directory",
 	[PFJ_F_UNREADABLE] = "unreadable",
+	[PFJ_F_LEFTOVER] = "leftover",
 };
 
 const char *pfj_finding_name(int cls)
@@ -437,6 +439,21 @@ static int in_socket_dir(const char *rel)
 	return strncmp(rel, "private/", 8) == 0 || strncmp(rel, "public/", 7) == 0;
 }
 
+/*
+ * leftover - a temporary that a killed build left where pfjail writes:
+ * named like one, root's, a file, a link or one of the device nodes
+ * pfjail places (null, zero, random, urandom)
+ */
+static int leftover(const char *name, const struct stat *st)
+{
+	if (!pfj_is_temp_name(name, NULL) || st->st_uid != 0)
+		return 0;
+	if (S_ISCHR(st->st_mode))
+		return major(st->st_rdev) == 1 && (minor(st->st_rdev) == 3 || minor(st->st_rdev) == 5 ||
+						   minor(st->st_rdev) == 8 || minor(st->st_rdev) == 9);
+	return S_ISREG(st->st_mode) || S_ISLNK(st->st_mode);
+}
+
 /* walk - one directory of the tree; rel is its jail-relative path ("" for the root) */
 static void walk(struct audit *a, int dfd, const char *rel, int depth)
 {
@@ -466,6 +483,11 @@ static void walk(struct audit *a, int dfd, const char *rel, int depth)
 		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		e = pfj_manifest_find(m, path);
+		if (!e && (managed || !rel[0]) && leftover(de->d_name, &st)) {
+			report(a, PFJ_F_LEFTOVER, path, "nothing",
+			       "a temporary left by an interrupted build; \"pfjail build\" removes it");
+			continue;
+		}
 		if (!e) {
 			/* not placed by build: judged by what it is and where */
 			if ((managed || (!rel[0] && !queue_dir(a->spec, path))) &&

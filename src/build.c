@@ -5,9 +5,9 @@
  * and nothing else: comments, spacing, tabs, CRLF line ends, order and a
  * missing final newline all survive.  The file is replaced atomically, the
  * previous version is kept beside it (master.cf + master.backup_suffix),
- * nothing is written when nothing changes, and afterwards Postfix itself
- * (postconf -F) must report the chroot values pfjail meant to set, or the
- * previous file is put back.
+ * nothing is written when nothing changes, and beforehand Postfix itself
+ * (postconf -F, on a copy) must report the chroot values pfjail means to
+ * set, or nothing changes.
  */
 #include "config.h"
 
@@ -27,20 +27,22 @@
 #include "chrootplan.h"
 #include "diff.h"
 #include "jail.h"
+#include "jailfs.h"
 #include "json.h"
 #include "log.h"
 #include "mastercf.h"
 #include "proc.h"
 #include "safefile.h"
+#include "state.h"
 #include "takeover.h"
 
 #define MASTER_CF_MAX (16u << 20)
 
 /* postfix_chroot_fields - postconf -F '*' '/' '*' '/chroot', one value per entry */
-static int postfix_chroot_fields(const struct pfj_postconf *pc, struct pfj_buf *vals,
-				 char *why, size_t why_size)
+static int postfix_chroot_fields(const struct pfj_postconf *pc, const char *config_dir,
+				 struct pfj_buf *vals, char *why, size_t why_size)
 {
-	const char *argv[] = { pc->postconf, "-c", pc->config_dir, "-F", "*/*/chroot", NULL };
+	const char *argv[] = { pc->postconf, "-c", config_dir, "-F", "*/*/chroot", NULL };
 	struct pfj_run_result res;
 	char how[64];
 	int r = pfj_run(argv, NULL, &res);
@@ -68,6 +70,77 @@ static int postfix_chroot_fields(const struct pfj_postconf *pc, struct pfj_buf *
 		}
 	}
 	pfj_run_result_free(&res);
+	return r;
+}
+
+/*
+ * check_edit - does Postfix read the edited master.cf as pfjail means it?
+ * Asked before anything changes: the new text goes into a directory of
+ * pfjail's own ($state_dir/INSTANCE.mcheck, root's alone) with an empty
+ * main.cf, and postconf -F there must list exactly the chroot values
+ * planned.  0, or -1 with why.
+ */
+static int check_edit(struct pfj_ctx *ctx, const struct pfj_mcf *mcf,
+		      const struct pfj_chroot_decision *dec, const struct pfj_buf *text,
+		      char *why, size_t why_size)
+{
+	struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0, .no_sync = true };
+	struct pfj_buf check = { 0 };
+	char *dir = NULL, *base = NULL, *cdir = NULL;
+	const char *stage;
+	int sfd = -1, cfd = -1, r = -1;
+
+	why[0] = '\0';
+	if (pfj_state_location(ctx, "mcheck", &dir, &base) < 0 ||
+	    !(cdir = pfj_asprintf("%s/%s", dir, base))) {
+		snprintf(why, why_size, "out of memory");
+		goto out;
+	}
+	if ((sfd = pfj_state_dir_open(dir, why, why_size)) < 0 ||
+	    (cfd = pfj_jail_open_dir(sfd, base, 0700, 1, why, why_size)) < 0)
+		goto out;
+	if ((r = pfj_replace_at(cfd, "main.cf", "", 0, &opts, &stage)) < 0 ||
+	    (r = pfj_replace_at(cfd, "master.cf", text->data ? text->data : "", text->len, &opts,
+				&stage)) < 0) {
+		snprintf(why, why_size, "%s: cannot write a copy to check (%s): %s", cdir, stage,
+			 strerror(-r));
+		r = -1;
+		goto out;
+	}
+	r = -1;
+	if (postfix_chroot_fields(&ctx->pc, cdir, &check, why, why_size) < 0) {
+		char tmp[1024];
+
+		snprintf(tmp, sizeof(tmp), "cannot check the edit with Postfix: %s", why);
+		snprintf(why, why_size, "%s", tmp);
+		goto out;
+	}
+	if (check.len != mcf->n) {
+		snprintf(why, why_size, "Postfix would not read the edited file as intended (postconf -F lists %zu entries, pfjail parsed %zu)",
+			 check.len, mcf->n);
+		goto out;
+	}
+	for (size_t i = 0; i < mcf->n; i++) {
+		if (check.data[i] != dec[i].to) {
+			snprintf(why, why_size, "Postfix would not read the edited file as intended (postconf -F says %s/%s chroot = %c, pfjail set %c)",
+				 mcf->ent[i].field[PFJ_MCF_SERVICE], mcf->ent[i].field[PFJ_MCF_TYPE],
+				 check.data[i], dec[i].to);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	if (cfd >= 0) {
+		unlinkat(cfd, "master.cf", 0);
+		unlinkat(cfd, "main.cf", 0);
+		close(cfd);
+		unlinkat(sfd, base, AT_REMOVEDIR);
+	}
+	if (sfd >= 0)
+		close(sfd);
+	free(cdir);
+	free(dir);
+	free(base);
 	return r;
 }
 
@@ -114,6 +187,48 @@ static void report_json(struct pfj_json *j, const struct pfj_cfile *mf,
 	pfj_json_obj_end(j);
 }
 
+/* not_master_cf - keep every temporary but master.cf's and its backup's */
+static int not_master_cf(const char *name, void *arg)
+{
+	char *const *names = arg;
+
+	return !pfj_is_temp_name(name, names[0]) && !pfj_is_temp_name(name, names[1]);
+}
+
+/*
+ * leftovers_beside - the temporaries that a killed build left beside
+ * master.cf (never the file itself), found before this build makes its own
+ */
+static void leftovers_beside(const struct pfj_cfile *mf, const char *suffix,
+			     struct pfj_strv *found)
+{
+	char *backup = pfj_asprintf("%s%s", mf->name, suffix);
+	char *names[2] = { mf->name, backup };
+
+	if (backup)
+		pfj_find_temps_at(mf->dirfd, not_master_cf, names, found);
+	free(backup);
+}
+
+/* remove_leftovers - remove (not with dry_run) and print them; their number */
+static int remove_leftovers(const struct pfj_cfile *mf, const struct pfj_strv *found,
+			    int dry_run, int quiet)
+{
+	const char *slash = strrchr(mf->real, '/');
+	int n = 0, dl = slash ? (int)(slash - mf->real) : 1;
+
+	for (size_t i = 0; i < found->n; i++) {
+		if (!dry_run && unlinkat(mf->dirfd, found->v[i], 0) < 0)
+			continue;
+		if (!quiet)
+			printf("%.*s/%s: removed (left by an interrupted run)%s\n", dl,
+			       slash ? mf->real : ".", found->v[i], dry_run ? " (dry run)" : "");
+		n++;
+	}
+	fflush(stdout);
+	return n;
+}
+
 int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_build_state *bs)
 {
 	static const char *const names[PFJ_BS_NSETTINGS] = {
@@ -131,7 +246,9 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 	struct pfj_mcf_error perr;
 	struct pfj_chroot_decision *dec = NULL;
 	struct pfj_chroot_rules rules;
-	struct pfj_buf newbuf = { 0 }, diff = { 0 }, check = { 0 };
+	struct pfj_buf newbuf = { 0 }, diff = { 0 };
+	struct pfj_prepared mpr = { .dirfd = -1 };
+	struct pfj_strv leftovers = { 0 };	/* a killed run's temporaries beside master.cf */
 	char **vals = bs->settings;
 	struct pfj_postconf_query query;
 	struct pfj_jail_plan *jail = NULL;
@@ -167,7 +284,7 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 		goto out;
 	}
 	if (prepared < 0) {
-		pfj_err("%s; no file in the jail was replaced", jwhy);
+		pfj_err("%s; nothing changed", jwhy);
 		goto out;
 	}
 	rules = (struct pfj_chroot_rules){
@@ -215,10 +332,40 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 		}
 	}
 
-	/* The jail first: once master.cf says chroot, daemons must find it
-	 * complete; and a jail that cannot be built leaves master.cf alone. */
+	/* master.cf's edit is checked by Postfix itself and written out
+	 * (flushed, under a temporary name) before the jail changes: what can
+	 * fail then fails with nothing changed.  It is renamed into place
+	 * last: once master.cf says chroot, daemons must find the jail complete. */
+	leftovers_beside(&mf, conf->master_backup_suffix, &leftovers);
+	if (nchange && !ctx->cli->dry_run) {
+		struct pfj_replace_opts opts = {
+			.mode = mf.st.st_mode & 07777,
+			.uid = mf.st.st_uid,
+			.gid = mf.st.st_gid,
+		};
+		const char *stage;
+
+		if (check_edit(ctx, &mcf, dec, &newbuf, why, sizeof(why)) < 0) {
+			pfj_err("%s: %s; nothing changed", mf.real, why);
+			goto out;
+		}
+		if (!(backup = pfj_asprintf("%s%s", mf.name, conf->master_backup_suffix))) {
+			pfj_err("out of memory");
+			goto out;
+		}
+		opts.backup = backup;
+		r = pfj_prepare_replace_at(mf.dirfd, mf.name, newbuf.data, newbuf.len, &opts, &mpr,
+					   &stage);
+		if (r < 0) {
+			pfj_err("%s: cannot replace (%s): %s; nothing changed", mf.real, stage,
+				strerror(-r));
+			goto out;
+		}
+	}
+
 	if (pfj_build_jail(ctx, bs, jail, json, &bs->jail_changes) != PFJ_EXIT_OK)
 		goto out;
+	bs->jail_changes += remove_leftovers(&mf, &leftovers, ctx->cli->dry_run, ctx->cli->json);
 
 	if (nchange == 0) {
 		if (!ctx->cli->json)
@@ -247,45 +394,16 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 		status = PFJ_EXIT_OK;
 		goto report;
 	}
-
-	if (!(backup = pfj_asprintf("%s%s", mf.name, conf->master_backup_suffix))) {
-		pfj_err("out of memory");
-		goto out;
-	}
 	{
-		struct pfj_replace_opts opts = {
-			.mode = mf.st.st_mode & 07777,
-			.uid = mf.st.st_uid,
-			.gid = mf.st.st_gid,
-			.backup = backup,
-		};
 		const char *stage;
 
-		r = pfj_replace_at(mf.dirfd, mf.name, newbuf.data, newbuf.len, &opts, &stage);
-		if (r < 0) {
-			pfj_err("%s: cannot replace (%s): %s; the file is unchanged",
+		if ((r = pfj_prepared_commit(&mpr, &stage)) < 0) {
+			pfj_err("%s: cannot replace (%s): %s; the file is unchanged, the jail is updated: run build again after fixing this",
 				mf.real, stage, strerror(-r));
 			goto out;
 		}
 	}
 	written = 1;
-
-	/* Postfix must now see exactly the values we meant to set. */
-	if (postfix_chroot_fields(&ctx->pc, &check, why, sizeof(why)) < 0 ||
-	    check.len != mcf.n) {
-		if (check.len != mcf.n && !why[0])
-			snprintf(why, sizeof(why), "postconf -F lists %zu entries, pfjail parsed %zu",
-				 check.len, mcf.n);
-		goto undo;
-	}
-	for (size_t i = 0; i < mcf.n; i++) {
-		if (check.data[i] != dec[i].to) {
-			snprintf(why, sizeof(why), "postconf -F says %s/%s chroot = %c, pfjail set %c",
-				 mcf.ent[i].field[PFJ_MCF_SERVICE], mcf.ent[i].field[PFJ_MCF_TYPE],
-				 check.data[i], dec[i].to);
-			goto undo;
-		}
-	}
 	bs->changes = (int)nchange;
 	/* master.cf is part of the cache key: re-key it, values are global */
 	if ((cache = pfj_state_path(ctx, "postconf"))) {
@@ -297,16 +415,6 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 	status = PFJ_EXIT_OK;
 	goto report;
 
-undo:
-	if ((r = pfj_restore_backup_at(mf.dirfd, mf.name, backup)) < 0)
-		pfj_err("%s: Postfix does not read the edited file as intended (%s), and restoring %s%s failed: %s",
-			mf.real, why, mf.real, conf->master_backup_suffix, strerror(-r));
-	else
-		pfj_err("%s: Postfix does not read the edited file as intended (%s); previous version restored",
-			mf.real, why);
-	status = PFJ_EXIT_ERROR;
-	goto out;
-
 report:
 	if (json) {
 		char *bpath = written ? pfj_asprintf("%s%s", mf.real, conf->master_backup_suffix) : NULL;
@@ -315,6 +423,8 @@ report:
 		free(bpath);
 	}
 out:
+	pfj_prepared_abort(&mpr);	/* not renamed into place: the temporaries go */
+	pfj_strv_free(&leftovers);
 	if (querying)
 		pfj_postconf_abandon(&query);
 	pfj_jail_plan_free(jail);
@@ -322,7 +432,6 @@ out:
 	free(backup);
 	pfj_buf_free(&newbuf);
 	pfj_buf_free(&diff);
-	pfj_buf_free(&check);
 	pfj_mcf_free(&mcf);
 	pfj_cfile_free(&mf);
 	return status;

@@ -826,6 +826,9 @@ struct pending {
 struct stager {
 	struct { char *dir; int fd; } dirs[64];
 	size_t ndirs;
+	struct pfj_strv made;	/* directories made while staging (removed if nothing commits) */
+	struct { int fd; mode_t mode; } remode[64];	/* directories whose mode the commit sets */
+	size_t nremode;
 	struct pending *p;
 	size_t n, cap;
 	size_t done;		/* p[0..done) are renamed into place */
@@ -902,6 +905,12 @@ static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_si
 {
 	int r;
 
+	for (size_t i = 0; i < sg->nremode; i++)
+		if (fchmod(sg->remode[i].fd, sg->remode[i].mode) < 0) {
+			snprintf(why, why_size, "chmod: %s", strerror(errno));
+			return -1;
+		}
+	sg->nremode = 0;
 	if (sg->done == sg->n)
 		return 0;
 	if ((r = pfj_sync_fs(rootfd)) < 0) {
@@ -923,6 +932,15 @@ static int stager_commit(struct stager *sg, int rootfd, char *why, size_t why_si
 	return 0;
 }
 
+/* stager_unmake - before the commit: remove the (empty) directories staging made */
+static void stager_unmake(struct stager *sg, int rootfd)
+{
+	for (; sg->done < sg->n; sg->done++)	/* the temporaries first: then they are empty */
+		pfj_abort_at(sg->p[sg->done].fromfd, sg->p[sg->done].tmp);
+	for (size_t i = sg->made.n; i-- > 0; )
+		unlinkat(rootfd, sg->made.v[i], AT_REMOVEDIR);
+}
+
 /* stager_free - remove temporaries not committed, close directories */
 static void stager_free(struct stager *sg)
 {
@@ -933,6 +951,7 @@ static void stager_free(struct stager *sg)
 		free(sg->p[i].name);
 	}
 	free(sg->p);
+	pfj_strv_free(&sg->made);
 	for (size_t i = 0; i < sg->ndirs; i++) {
 		close(sg->dirs[i].fd);
 		free(sg->dirs[i].dir);
@@ -986,18 +1005,28 @@ static int apply_item(const char *root, int rootfd, struct stager *sg, struct it
 			*out = CREATED;
 			return 0;
 		}
-		/* directories are made at once: their contents are staged inside them */
+		/* directories are made at once: their contents are staged inside
+		 * them (and they are removed again if the build stops before its commit) */
 		dfd = stager_dir(sg, rootfd, it->path, !dry_run, why, why_size);
 		if (dfd < 0)
 			return -1;
+		if (!exists && !dry_run && pfj_strv_add(&sg->made, it->path) < 0) {
+			snprintf(why, why_size, "out of memory");
+			return -1;
+		}
 		*out = exists ? SAME : CREATED;
-		/* an existing directory gets its mode back (0700 would lock daemons out) */
+		/* an existing directory gets its mode back (0700 would lock daemons
+		 * out), with the commit */
 		if (exists && fstat(dfd, &st) == 0 && (st.st_mode & 07777) != it->mode) {
 			*out = UPDATED;
-			if (!dry_run && fchmod(dfd, it->mode) < 0) {
-				snprintf(why, why_size, "%s: chmod: %s", it->path, strerror(errno));
+			if (dry_run)
+				return 0;
+			if (sg->nremode == sizeof(sg->remode) / sizeof(sg->remode[0])) {
+				snprintf(why, why_size, "%s: too many directories", it->path);
 				return -1;
 			}
+			sg->remode[sg->nremode].fd = dfd;
+			sg->remode[sg->nremode++].mode = it->mode;
 		}
 		return 0;
 	}
@@ -1148,6 +1177,85 @@ static int prune(int rootfd, const struct pfj_manifest *old, struct plan *p,
 	return 0;
 }
 
+/* ---- what a killed build left ---------------------------------------------- */
+
+/* leftovers_in - the temporaries in the jail directory rel ("" the root), if it is there */
+static int leftovers_in(int rootfd, const char *rel, struct pfj_strv *out)
+{
+	struct pfj_strv names = { 0 };
+	char why[512];
+	struct stat st;
+	int dfd, r = 0;
+
+	if (rel[0] && (fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)))
+		return 0;
+	dfd = rel[0] ? pfj_jail_open_dir(rootfd, rel, 0755, 0, why, sizeof(why)) : dup(rootfd);
+	if (dfd < 0)
+		return 0;	/* not one pfjail could have written in: the apply step says why */
+	if (pfj_find_temps_at(dfd, NULL, NULL, &names) < 0)
+		r = -1;
+	for (size_t i = 0; i < names.n && r == 0; i++) {
+		char *path = rel[0] ? pfj_asprintf("%s/%s", rel, names.v[i]) : strdup(names.v[i]);
+
+		if (!path || (!pfj_strv_contains(out, path) && pfj_strv_add(out, path) < 0))
+			r = -1;
+		free(path);
+	}
+	pfj_strv_free(&names);
+	close(dfd);
+	return r;
+}
+
+/*
+ * find_leftovers - the temporaries (".NAME.pfjail-XXXXXXXXXXXX") that a
+ * killed build left in the directories pfjail writes in: those of the plan
+ * and of the old manifest, and the jail's top when something is placed
+ * there.  Found before anything is staged (so never this build's own),
+ * removed with the commit.  0, or -1 when out of memory.
+ */
+static int find_leftovers(int rootfd, const struct plan *p, const struct pfj_manifest *old,
+			  struct pfj_strv *out)
+{
+	int top = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->it[i].type == PFJ_MF_DIR) {
+			if (leftovers_in(rootfd, p->it[i].path, out) < 0)
+				return -1;
+		} else if (!strchr(p->it[i].path, '/')) {
+			top = 1;
+		}
+	}
+	for (size_t i = 0; i < old->n; i++) {
+		if (old->ent[i].type == PFJ_MF_DIR && !plan_find((struct plan *)p, old->ent[i].path)) {
+			if (leftovers_in(rootfd, old->ent[i].path, out) < 0)
+				return -1;
+		} else if (!strchr(old->ent[i].path, '/')) {
+			top = 1;
+		}
+	}
+	return top ? leftovers_in(rootfd, "", out) : 0;
+}
+
+/* remove_leftover - unlink one temporary that find_leftovers listed */
+static int remove_leftover(int rootfd, const char *path, char *why, size_t why_size)
+{
+	char dir[4096];
+	const char *base;
+	int dfd, r = 0;
+
+	split(path, dir, sizeof(dir), &base);
+	dfd = dir[0] ? pfj_jail_open_dir(rootfd, dir, 0755, 0, why, why_size) : dup(rootfd);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT) {
+		snprintf(why, why_size, "%s: cannot remove: %s", path, strerror(errno));
+		r = -1;
+	}
+	close(dfd);
+	return r;
+}
+
 /* ---- the manifest --------------------------------------------------------- */
 
 /*
@@ -1257,12 +1365,12 @@ out:
 }
 
 /*
- * The manifest is written with the jail's files.  When it lives on the
- * jail's filesystem and files are staged anyway, it is staged with them,
- * so the two flushes of the commit cover it; otherwise it is replaced on
- * its own (fsync, rename, fsync of the directory) after the commit.
- * Either way it is renamed into place after the jail's files: it describes
- * the jail as it then is.
+ * The manifest is written before anything in the jail changes, so that a
+ * full or failing state directory stops the build with the jail as it was.
+ * When it lives on the jail's filesystem it is staged with the jail's
+ * files, so the flushes of the commit cover it; otherwise it is written
+ * and flushed on its own first.  Either way it is renamed into place after
+ * the jail's files: it describes the jail as it then is.
  */
 struct mwrite {
 	struct pfj_buf text;
@@ -1272,14 +1380,14 @@ struct mwrite {
 	int staged;		/* written to tmp, waiting for the commit */
 	int written;
 	char tmp[512];
+	struct pfj_prepared pr;	/* written and flushed on its own, waiting for the commit */
 };
 
 /* mwrite_prepare - format the manifest; stage it when the commit will flush it */
 static int mwrite_prepare(struct mwrite *mw, const char *path, struct plan *p,
 			  const struct pfj_ctx *ctx, const char *jail_root,
 			  const struct pfj_build_state *bs, const struct pfj_manifest *old,
-			  const struct pfj_buf *cur, int rootfd, const struct stager *sg,
-			  char *why, size_t why_size)
+			  const struct pfj_buf *cur, int rootfd, char *why, size_t why_size)
 {
 	struct stat js, ms;
 
@@ -1295,8 +1403,7 @@ static int mwrite_prepare(struct mwrite *mw, const char *path, struct plan *p,
 	}
 	if ((mw->dfd = pfj_state_dir_open(mw->dir, why, why_size)) < 0)
 		return -1;
-	if (sg->done < sg->n && fstat(rootfd, &js) == 0 && fstat(mw->dfd, &ms) == 0 &&
-	    js.st_dev == ms.st_dev) {
+	if (fstat(rootfd, &js) == 0 && fstat(mw->dfd, &ms) == 0 && js.st_dev == ms.st_dev) {
 		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
 		const char *stage;
 		int w = pfj_stage_file_at(mw->dfd, mw->base, mw->text.data, mw->text.len, &opts,
@@ -1307,6 +1414,18 @@ static int mwrite_prepare(struct mwrite *mw, const char *path, struct plan *p,
 			return -1;
 		}
 		mw->staged = 1;
+	} else {
+		/* on another filesystem: written and flushed now all the same, so
+		 * that a full disk stops the build before the jail changes */
+		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
+		const char *stage;
+		int w = pfj_prepare_replace_at(mw->dfd, mw->base, mw->text.data, mw->text.len,
+					       &opts, &mw->pr, &stage);
+
+		if (w < 0) {
+			snprintf(why, why_size, "%s: cannot write (%s): %s", path, stage, strerror(-w));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1323,9 +1442,7 @@ static int mwrite_commit(struct mwrite *mw, const char *path, char *why, size_t 
 		mw->staged = 0;		/* pfj_commit_at removes the temporary on failure */
 		w = pfj_commit_at(mw->dfd, mw->tmp, mw->base);
 	} else {
-		struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0 };
-
-		w = pfj_replace_at(mw->dfd, mw->base, mw->text.data, mw->text.len, &opts, &stage);
+		w = pfj_prepared_commit(&mw->pr, &stage);
 	}
 	if (w < 0) {
 		snprintf(why, why_size, "%s: cannot write (%s): %s", path, stage, strerror(-w));
@@ -1339,6 +1456,8 @@ static void mwrite_free(struct mwrite *mw)
 {
 	if (mw->staged)
 		pfj_abort_at(mw->dfd, mw->tmp);
+	if (mw->pr.staged)
+		pfj_prepared_abort(&mw->pr);
 	if (mw->dfd >= 0)
 		close(mw->dfd);
 	free(mw->dir);
@@ -1509,6 +1628,57 @@ out:
 	free(dir);
 	free(base);
 	return fd;
+}
+
+/* other_instance - a temporary in the state directory that is not this instance's */
+static int other_instance(const char *name, void *arg)
+{
+	const char *prefix = arg;
+
+	return strncmp(name + 1, prefix, strlen(prefix)) != 0;
+}
+
+/*
+ * sweep_state - what a killed build of this instance left in the state
+ * directory: its temporaries (".INSTANCE.manifest.pfjail-...", the
+ * postconf cache's) are removed, or listed with dry_run, as absolute
+ * paths in removed; the stage directory, when this build did not use it,
+ * is emptied.  Other instances' files are never touched.
+ */
+static void sweep_state(const struct pfj_ctx *ctx, struct pfj_jail_plan *jp, int dry_run,
+			struct pfj_strv *removed)
+{
+	struct pfj_strv names = { 0 };
+	char *dir = NULL, *base = NULL, *prefix, why[512];
+	int sfd, fd;
+
+	if (pfj_state_location(ctx, "stage", &dir, &base) < 0)
+		return;
+	if ((sfd = pfj_jail_open_root(dir, why, sizeof(why))) < 0)
+		goto out;	/* no state directory: nothing left there */
+	prefix = base;
+	prefix[strlen(base) - strlen("stage")] = '\0';	/* "INSTANCE." */
+	pfj_find_temps_at(sfd, other_instance, prefix, &names);
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = pfj_asprintf("%s/%s", dir, names.v[i]);
+
+		if (path && (dry_run || unlinkat(sfd, names.v[i], 0) == 0))
+			pfj_strv_add(removed, path);
+		free(path);
+	}
+	pfj_strv_free(&names);
+	strcat(prefix, "stage");
+	if (jp->stagefd < 0 && !dry_run &&
+	    (fd = openat(sfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		/* a killed build's skeleton or copies: not left for later */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && !empty_dir(fd))
+			pfj_debug("%s/%s: cannot be emptied", dir, base);
+		close(fd);
+	}
+	close(sfd);
+out:
+	free(dir);
+	free(base);
 }
 
 /* pre_parents - the stage directory has it's parent directories (made as needed) */
@@ -1809,6 +1979,7 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	struct mwrite mw = { .dfd = -1 };
 	struct pfj_strv moved = { 0 };		/* directories the commit moves in whole */
 	struct pfj_strv copies = { 0 }, unknown = { 0 };	/* --take-over */
+	struct pfj_strv leftovers = { 0 }, state_left = { 0 };	/* a killed build's temporaries */
 	char *const *set = bs->settings;
 	char *qdir = NULL, why[2048] = "";
 	int rootfd = -1, stagefd = -1, status = PFJ_EXIT_ERROR, applying = 0, r;
@@ -1874,6 +2045,11 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			      jp->prof.n_takeover_links, planned, p, &copies,
 			      &unknown, why, sizeof(why)) < 0)
 		goto fail;
+	/* a killed build's temporaries: found before this one makes its own */
+	if (find_leftovers(rootfd, p, old, &leftovers) < 0) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
 	if (jp->stagefd >= 0) {
 		if (same_mount(jp->stagefd, rootfd))
 			stagefd = jp->stagefd;
@@ -1881,6 +2057,13 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			pfj_debug("%s: not on the mount of pfjail's stage directory; the files are written there again",
 				  qdir);
 	}
+	/* the manifest first: written (and flushed with the jail's files, or
+	 * on its own) before anything in the jail changes, renamed into place
+	 * after them */
+	if (!ctx->cli->dry_run &&
+	    mwrite_prepare(&mw, mpath, p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, old, &jp->old_text,
+			   rootfd, why, sizeof(why)) < 0)
+		goto fail;
 	for (size_t i = 0; i < p->n; i++) {
 		enum outcome o = CREATED;
 
@@ -1906,10 +2089,12 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		else
 			res.unchanged++;
 	}
-	if (!ctx->cli->dry_run &&
-	    mwrite_prepare(&mw, mpath, p, ctx, set[PFJ_BS_QUEUE_DIRECTORY], bs, old, &jp->old_text,
-			   rootfd, &sg, why, sizeof(why)) < 0)
+	/* a manifest that cannot be written (a full state directory) stops
+	 * the build here, when nothing in the jail has changed yet */
+	if (!ctx->cli->dry_run && mw.staged && sg.n == 0 && (r = pfj_sync_fs(mw.dfd)) < 0) {
+		snprintf(why, sizeof(why), "syncfs: %s", strerror(-r));
 		goto fail;
+	}
 
 	/* commit: staged files flushed and renamed, the unwanted removed, the
 	 * manifest put in place, and all of it flushed before success is reported */
@@ -1917,6 +2102,11 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	flush_join(jp);
 	if (stager_commit(&sg, rootfd, why, sizeof(why)) < 0)
 		goto fail;
+	for (size_t i = 0; i < leftovers.n; i++) {
+		if (!ctx->cli->dry_run && remove_leftover(rootfd, leftovers.v[i], why, sizeof(why)) < 0)
+			goto fail;
+		pfj_strv_add(&res.removed, leftovers.v[i]);
+	}
 	if (conf->jail_prune && prune(rootfd, old, p, ctx->cli->dry_run, &res, why, sizeof(why)) < 0)
 		goto fail;
 	for (size_t i = 0; i < copies.n; i++) {
@@ -1934,8 +2124,9 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	}
 	if (!ctx->cli->dry_run && mwrite_commit(&mw, mpath, why, sizeof(why)) < 0)
 		goto fail;
+	sweep_state(ctx, jp, ctx->cli->dry_run, &state_left);
 
-	*changes = (int)(res.created.n + res.updated.n + res.removed.n);
+	*changes = (int)(res.created.n + res.updated.n + res.removed.n + state_left.n);
 	for (size_t i = 0; i < p->notes.n; i++)
 		pfj_notice("%s", p->notes.v[i]);
 	for (size_t i = 0; i < p->missing.n; i++)
@@ -1952,6 +2143,8 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 			printf("%s/%s: updated%s\n", qdir, res.updated.v[i], how);
 		for (size_t i = 0; i < res.removed.n; i++)
 			printf("%s/%s: removed%s\n", qdir, res.removed.v[i], how);
+		for (size_t i = 0; i < state_left.n; i++)
+			printf("%s: removed (left by an interrupted run)%s\n", state_left.v[i], how);
 		fflush(stdout);
 		if (*changes == 0)
 			pfj_info("jail %s: all %zu entries up to date; nothing to change", qdir, p->n);
@@ -1967,6 +2160,7 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 		report_list(json, "created", &res.created);
 		report_list(json, "updated", &res.updated);
 		report_list(json, "removed", &res.removed);
+		report_list(json, "state_removed", &state_left);
 		pfj_json_int(json, "unchanged", (long long)res.unchanged);
 		report_list(json, "missing", &p->missing);
 		report_list(json, "warnings", &p->notes);
@@ -1975,9 +2169,11 @@ int pfj_build_jail(struct pfj_ctx *ctx, const struct pfj_build_state *bs,
 	status = PFJ_EXIT_OK;
 	goto out;
 fail:
+	if (!applying && rootfd >= 0)
+		stager_unmake(&sg, rootfd);
 	pfj_err("%s%s", why, applying ?
 		"; the new files are in place (each one whole), run build again after fixing this" :
-		"; no file in the jail was replaced");
+		"; nothing changed");
 out:
 	mwrite_free(&mw);
 	stager_free(&sg);
@@ -1990,5 +2186,7 @@ out:
 	pfj_strv_free(&moved);
 	pfj_strv_free(&copies);
 	pfj_strv_free(&unknown);
+	pfj_strv_free(&leftovers);
+	pfj_strv_free(&state_left);
 	return status;
 }
