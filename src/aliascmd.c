@@ -6,8 +6,10 @@
  * must exist, must not be root, and must not route back to root through
  * the aliases.  Only root's effective (first) entry changes; the file is
  * replaced atomically with a backup, then the map is rebuilt with
- * Postfix's own postalias; if that fails, the previous file and map are put
- * back.
+ * Postfix's own postalias and asked (postalias -q root); if that fails or
+ * does not answer the user, the previous file and map are put back.  The
+ * map, which is what Postfix reads, is judged too: a stale or half-built
+ * one is rebuilt, and --check reports it.
  */
 #include "config.h"
 
@@ -190,6 +192,97 @@ static int run_postalias(const struct pfj_ctx *ctx, const char *type, const char
 	return r;
 }
 
+/*
+ * query_root - what Postfix's map answers for root: postalias -q root
+ * TYPE:FILE.  0 with *value (malloc'ed, trailing newline off), 1 when the
+ * map has no root, -1 when the map cannot be read (why says how).
+ */
+static int query_root(const struct pfj_ctx *ctx, const char *type, const char *file,
+		      char **value, char *why, size_t why_size)
+{
+	char *prog = pfj_asprintf("%s/postalias", ctx->conf->postfix_bindir);
+	char *arg = pfj_asprintf("%s:%s", type, file);
+	const char *argv[] = { prog, "-c", ctx->pc.config_dir, "-q", "root", arg, NULL };
+	struct pfj_run_result res;
+	char how[64];
+	int r = -1;
+
+	*value = NULL;
+	if (prog && arg && pfj_run(argv, NULL, &res) == 0) {
+		if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0) {
+			size_t len = res.out.len;
+
+			while (len && (res.out.data[len - 1] == '\n' || res.out.data[len - 1] == '\r'))
+				len--;
+			*value = strndup(res.out.data ? res.out.data : "", len);
+			r = *value ? 0 : -1;
+			if (!*value)
+				snprintf(why, why_size, "out of memory");
+		} else if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 1) {
+			r = 1;
+		} else {
+			snprintf(why, why_size, "postalias -q root %s failed (%s): %s", arg,
+				 pfj_run_describe(res.status, how, sizeof(how)),
+				 pfj_run_first_error(&res));
+		}
+		pfj_run_result_free(&res);
+	} else {
+		snprintf(why, why_size, "cannot run %s", prog ? prog : "postalias");
+	}
+	free(prog);
+	free(arg);
+	return r;
+}
+
+/*
+ * map_agrees - is Postfix's map up to date with the file for root?  It
+ * must be at least as new as the file (when it is one file) and postalias
+ * -q root must answer want (with want NULL: anything).  1 yes; 0 no, with
+ * why saying what is wrong.
+ */
+static int map_agrees(const struct pfj_ctx *ctx, const char *type, const char *file,
+		      const char *mapf, const struct stat *fst, const char *want,
+		      char *why, size_t why_size)
+{
+	struct stat mst;
+	char *value = NULL;
+	int r;
+
+	if (mapf && stat(mapf, &mst) < 0) {
+		snprintf(why, why_size, "%s: %s", mapf, strerror(errno));
+		return 0;
+	}
+	if (mapf && fst && (mst.st_mtim.tv_sec < fst->st_mtim.tv_sec ||
+			    (mst.st_mtim.tv_sec == fst->st_mtim.tv_sec &&
+			     mst.st_mtim.tv_nsec < fst->st_mtim.tv_nsec))) {
+		snprintf(why, why_size, "the map %s is older than the file", mapf);
+		return 0;
+	}
+	r = query_root(ctx, type, file, &value, why, why_size);
+	if (r == 1)
+		snprintf(why, why_size, "the map %s:%s has no entry for root", type, file);
+	else if (r == 0 && want && strcmp(value, want) != 0)
+		snprintf(why, why_size, "the map %s:%s answers \"%s\" for root, not \"%s\"", type,
+			 file, value, want);
+	else if (r < 0) {
+		char tmp[1024];
+
+		snprintf(tmp, sizeof(tmp), "the map cannot be read: %s", why);
+		snprintf(why, why_size, "%s", tmp);
+	}
+	r = r == 0 && (!want || strcmp(value, want) == 0);
+	free(value);
+	return r;
+}
+
+/* not_aliases_file - keep every temporary but those of the file and its backup */
+static int not_aliases_file(const char *name, void *arg)
+{
+	char *const *names = arg;
+
+	return !pfj_is_temp_name(name, names[0]) && !pfj_is_temp_name(name, names[1]);
+}
+
 /* copy_file - keep a byte copy of the map (postalias may rewrite it in place) */
 static int copy_file(const char *from, const char *to)
 {
@@ -229,7 +322,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	struct pfj_buf newbuf = { 0 }, diff = { 0 };
 	const struct pfj_alias *cur;
 	size_t dups = 0;
-	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, r;
+	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, rebuild_only = 0, r;
 
 	cache = pfj_state_path(ctx, "postconf-aliases");
 	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache,
@@ -249,7 +342,24 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		goto nomem;
 	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0)
 		goto out;
+	{
+		/* postalias drops a line with a NUL byte: root's entry would not be what it says */
+		const char *nul = cf.data.len ? memchr(cf.data.data, '\0', cf.data.len) : NULL;
+
+		if (nul) {
+			unsigned line = 1;
+
+			for (const char *c = cf.data.data; c < nul; c++)
+				line += *c == '\n';
+			pfj_err("%s:%u: a NUL byte: Postfix drops this line; nothing changed", file, line);
+			goto out;
+		}
+	}
 	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
+		goto nomem;
+	/* Postfix reads TYPE:FILE as configured: that is the map to judge and rebuild */
+	mapf = map_file(type, file);
+	if (mapf && !(mapbak = pfj_asprintf("%s%s", mapf, conf->aliases_backup_suffix)))
 		goto nomem;
 	cur = pfj_aliases_find(&al, "root", &dups);
 	if (dups) {
@@ -260,11 +370,16 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	}
 
 	if (ctx->cli->check) {
-		int bad = !cur;
+		int bad = !cur, stale = 0;
 
 		via[0] = '\0';
 		if (cur && (bad = reaches_uid0(&al, ctx->cli->root, "root", via, sizeof(via))) < 0)
 			goto nomem;
+		/* what Postfix reads is the map: it must say what the file says */
+		why[0] = '\0';
+		if (cur && !bad && !map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st,
+					       cur->ncont ? NULL : cur->value, why, sizeof(why)))
+			stale = 1;
 		if (ctx->cli->json) {
 			struct pfj_json j = { 0 };
 
@@ -272,9 +387,13 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 			pfj_json_str(&j, "command", "aliases");
 			pfj_json_str(&j, "file", file);
 			pfj_json_str(&j, "root", cur ? cur->value : NULL);
-			pfj_json_bool(&j, "ok", !bad);
+			pfj_json_bool(&j, "ok", !bad && !stale);
+			pfj_json_str(&j, "map_problem", stale ? why : NULL);
 			pfj_json_obj_end(&j);
 			pfj_json_flush(&j);
+		} else if (stale) {
+			printf("%s:%u: root -> %s, but %s: run pfjail aliases to rebuild it\n", file,
+			       cur->first_line, cur->value, why);
 		} else if (!cur) {
 			printf("%s: no alias for root: root's mail stays with root\n", file);
 		} else if (bad) {
@@ -283,7 +402,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		} else {
 			printf("%s:%u: root -> %s\n", file, cur->first_line, cur->value);
 		}
-		status = bad ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
+		status = bad || stale ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
 		goto out;
 	}
 
@@ -322,48 +441,71 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		}
 	}
 
+	/* what killed runs left beside the file: their temporaries, a map's copy */
+	if (!ctx->cli->dry_run) {
+		char *bk = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix);
+		char *keep[2] = { cf.name, bk };
+
+		if (bk)
+			pfj_remove_temps_at(cf.dirfd, not_aliases_file, keep, NULL);
+		free(bk);
+		if (mapbak && unlink(mapbak) == 0)
+			pfj_info("%s: removed (left by an interrupted run)", mapbak);
+	}
 	if (cur && strcmp(cur->value, user) == 0 && cur->ncont == 0) {
-		if (ctx->cli->json) {
-			struct pfj_json j = { 0 };
+		/* the text is right; "nothing to change" only if the map says so too */
+		if (map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st, user, why,
+			       sizeof(why))) {
+			if (ctx->cli->json) {
+				struct pfj_json j = { 0 };
 
-			pfj_json_obj_begin(&j, NULL);
-			pfj_json_str(&j, "command", "aliases");
-			pfj_json_str(&j, "file", file);
-			pfj_json_str(&j, "before", cur->value);
-			pfj_json_str(&j, "after", user);
-			pfj_json_bool(&j, "changed", false);
-			pfj_json_obj_end(&j);
-			pfj_json_flush(&j);
-		} else {
-			pfj_info("%s:%u: root already routed to %s; nothing to change", file,
-				 cur->first_line, user);
+				pfj_json_obj_begin(&j, NULL);
+				pfj_json_str(&j, "command", "aliases");
+				pfj_json_str(&j, "file", file);
+				pfj_json_str(&j, "before", cur->value);
+				pfj_json_str(&j, "after", user);
+				pfj_json_bool(&j, "changed", false);
+				pfj_json_obj_end(&j);
+				pfj_json_flush(&j);
+			} else {
+				pfj_info("%s:%u: root already routed to %s; nothing to change", file,
+					 cur->first_line, user);
+			}
+			status = PFJ_EXIT_OK;
+			goto out;
 		}
-		status = PFJ_EXIT_OK;
-		goto out;
-	}
-	if (pfj_aliases_set_root(cf.data.data ? cf.data.data : "", cf.data.len, &al, user,
-				 &newbuf) < 0)
-		goto nomem;
-	changed = 1;
-	if (!ctx->cli->json)
-		printf("%s: root: %s -> %s%s\n", file, cur ? cur->value : "(no alias: root's own mailbox)",
-		       user, ctx->cli->dry_run ? " (dry run)" : "");
-	if (ctx->cli->dry_run) {
-		if (pfj_diff(file, cf.data.data ? cf.data.data : "", cf.data.len, newbuf.data,
-			     newbuf.len, &diff) < 0)
-			goto nomem;
+		changed = 1;
 		if (!ctx->cli->json)
-			fwrite(diff.data, 1, diff.len, stdout);
-		status = PFJ_EXIT_FINDINGS;
-		goto report;
+			printf("%s: root: %s, but %s: the map is rebuilt%s\n", file, user, why,
+			       ctx->cli->dry_run ? " (dry run)" : "");
+		if (ctx->cli->dry_run) {
+			status = PFJ_EXIT_FINDINGS;
+			goto report;
+		}
+		rebuild_only = 1;
+	} else {
+		if (pfj_aliases_set_root(cf.data.data ? cf.data.data : "", cf.data.len, &al, user,
+					 &newbuf) < 0)
+			goto nomem;
+		changed = 1;
+		if (!ctx->cli->json)
+			printf("%s: root: %s -> %s%s\n", file,
+			       cur ? cur->value : "(no alias: root's own mailbox)", user,
+			       ctx->cli->dry_run ? " (dry run)" : "");
+		if (ctx->cli->dry_run) {
+			if (pfj_diff(file, cf.data.data ? cf.data.data : "", cf.data.len, newbuf.data,
+				     newbuf.len, &diff) < 0)
+				goto nomem;
+			if (!ctx->cli->json)
+				fwrite(diff.data, 1, diff.len, stdout);
+			status = PFJ_EXIT_FINDINGS;
+			goto report;
+		}
 	}
 
-	/* write the file, keep the map, rebuild; put both back if postalias fails */
+	/* write the file, keep the map, rebuild; put both back if postalias
+	 * fails or the rebuilt map does not answer the user for root */
 	if (!(backup = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix)))
-		goto nomem;
-	/* Postfix reads TYPE:FILE as configured: that is the map to rebuild */
-	mapf = map_file(type, file);
-	if (mapf && !(mapbak = pfj_asprintf("%s%s", mapf, conf->aliases_backup_suffix)))
 		goto nomem;
 	map_existed = mapf && access(mapf, F_OK) == 0;
 	if (map_existed && copy_file(mapf, mapbak) < 0) {
@@ -371,7 +513,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		unlink(mapbak);
 		goto out;
 	}
-	{
+	if (!rebuild_only) {
 		struct pfj_replace_opts opts = {
 			.mode = cf.missing ? 0644 : cf.st.st_mode & 07777,
 			.uid = cf.missing ? 0 : cf.st.st_uid,
@@ -389,10 +531,13 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 			goto out;
 		}
 	}
-	if (run_postalias(ctx, type, file, why, sizeof(why)) < 0) {
+	if (run_postalias(ctx, type, file, why, sizeof(why)) < 0 ||
+	    !map_agrees(ctx, type, file, NULL, NULL, user, why, sizeof(why))) {
 		int bad = 0;
 
-		if (cf.missing)
+		if (rebuild_only)
+			;	/* the file was not touched */
+		else if (cf.missing)
 			bad = unlinkat(cf.dirfd, cf.name, 0) < 0;
 		else
 			bad = pfj_restore_backup_at(cf.dirfd, cf.name, backup) < 0;
@@ -406,8 +551,11 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	}
 	if (mapbak)
 		unlink(mapbak);
-	pfj_info("%s: root now routed to %s; previous version in %s%s, map rebuilt with postalias",
-		 file, user, cf.real, conf->aliases_backup_suffix);
+	if (rebuild_only)
+		pfj_info("%s: root routed to %s; map rebuilt with postalias", file, user);
+	else
+		pfj_info("%s: root now routed to %s; previous version in %s%s, map rebuilt with postalias",
+			 file, user, cf.real, conf->aliases_backup_suffix);
 	status = PFJ_EXIT_OK;
 report:
 	if (ctx->cli->json) {
