@@ -84,7 +84,11 @@ static int check_edit(struct pfj_ctx *ctx, const struct pfj_mcf *mcf,
 		      const struct pfj_chroot_decision *dec, const struct pfj_buf *text,
 		      char *why, size_t why_size)
 {
-	struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0, .no_sync = true };
+	/* an old mtime: Postfix waits a second or two before it reads a file
+	 * modified within the last second ("being changed") */
+	static const struct timespec old = { .tv_sec = 1 };
+	struct pfj_replace_opts opts = { .mode = 0600, .uid = 0, .gid = 0, .no_sync = true,
+					 .mtime = &old };
 	struct pfj_buf check = { 0 };
 	char *dir = NULL, *base = NULL, *cdir = NULL;
 	const char *stage;
