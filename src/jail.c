@@ -1643,7 +1643,8 @@ static int other_instance(const char *name, void *arg)
  * directory: its temporaries (".INSTANCE.manifest.pfjail-...", the
  * postconf cache's) are removed, or listed with dry_run, as absolute
  * paths in removed; the stage directory, when this build did not use it,
- * is emptied.  Other instances' files are never touched.
+ * is emptied, and the directory where build has Postfix check master.cf's
+ * edit is removed.  Other instances' files are never touched.
  */
 static void sweep_state(const struct pfj_ctx *ctx, struct pfj_jail_plan *jp, int dry_run,
 			struct pfj_strv *removed)
@@ -1668,6 +1669,19 @@ static void sweep_state(const struct pfj_ctx *ctx, struct pfj_jail_plan *jp, int
 	}
 	pfj_strv_free(&names);
 	strcat(prefix, "stage");
+	if (!dry_run) {
+		/* the copy of master.cf that build has Postfix check (build.c), if a
+		 * killed build left it */
+		char *mcheck = pfj_asprintf("%.*smcheck", (int)(strlen(base) - strlen("stage")), base);
+
+		if (mcheck && (fd = openat(sfd, mcheck, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					   O_CLOEXEC)) >= 0) {
+			empty_dir(fd);
+			close(fd);
+			unlinkat(sfd, mcheck, AT_REMOVEDIR);
+		}
+		free(mcheck);
+	}
 	if (jp->stagefd < 0 && !dry_run &&
 	    (fd = openat(sfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 		/* a killed build's skeleton or copies: not left for later */
