@@ -1209,32 +1209,21 @@ static int leftovers_in(int rootfd, const char *rel, struct pfj_strv *out)
 /*
  * find_leftovers - the temporaries (".NAME.pfjail-XXXXXXXXXXXX") that a
  * killed build left in the directories pfjail writes in: those of the plan
- * and of the old manifest, and the jail's top when something is placed
- * there.  Found before anything is staged (so never this build's own),
+ * and of the old manifest, and the jail's top (where verify looks too).
+ * Found before anything is staged (so never this build's own),
  * removed with the commit.  0, or -1 when out of memory.
  */
 static int find_leftovers(int rootfd, const struct plan *p, const struct pfj_manifest *old,
 			  struct pfj_strv *out)
 {
-	int top = 0;
-
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->it[i].type == PFJ_MF_DIR) {
-			if (leftovers_in(rootfd, p->it[i].path, out) < 0)
-				return -1;
-		} else if (!strchr(p->it[i].path, '/')) {
-			top = 1;
-		}
-	}
-	for (size_t i = 0; i < old->n; i++) {
-		if (old->ent[i].type == PFJ_MF_DIR && !plan_find((struct plan *)p, old->ent[i].path)) {
-			if (leftovers_in(rootfd, old->ent[i].path, out) < 0)
-				return -1;
-		} else if (!strchr(old->ent[i].path, '/')) {
-			top = 1;
-		}
-	}
-	return top ? leftovers_in(rootfd, "", out) : 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->it[i].type == PFJ_MF_DIR && leftovers_in(rootfd, p->it[i].path, out) < 0)
+			return -1;
+	for (size_t i = 0; i < old->n; i++)
+		if (old->ent[i].type == PFJ_MF_DIR && !plan_find((struct plan *)p, old->ent[i].path) &&
+		    leftovers_in(rootfd, old->ent[i].path, out) < 0)
+			return -1;
+	return leftovers_in(rootfd, "", out);
 }
 
 /* remove_leftover - unlink one temporary that find_leftovers listed */
