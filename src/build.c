@@ -142,6 +142,7 @@ out:
 	}
 	if (sfd >= 0)
 		close(sfd);
+	pfj_buf_free(&check);
 	free(cdir);
 	free(dir);
 	free(base);
