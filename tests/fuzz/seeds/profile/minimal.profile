@@ -1,0 +1,2 @@
+version = 1;
+files = ( { path = "/etc/hosts"; } );
