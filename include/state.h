@@ -16,9 +16,11 @@ char *pfj_manifest_path(const struct pfj_ctx *ctx);
 /*
  * Take this instance's lock ($state_dir/INSTANCE.lock, flock): build,
  * aliases and hook take turns.  When another run holds it, say so on
- * stderr and wait up to lock_timeout seconds.  The descriptor (close it,
- * or exit, to release), or -1 when the lock cannot be had (said why).
+ * stderr and wait up to lock_timeout seconds.  The descriptor, for
+ * pfj_instance_unlock (which removes the file; exiting releases the lock
+ * too), or -1 when the lock cannot be had (said why).
  */
 int pfj_instance_lock(const struct pfj_ctx *ctx);
+void pfj_instance_unlock(int fd);
 
 #endif

@@ -112,12 +112,13 @@ static int check_edit(struct pfj_ctx *ctx, const struct pfj_mcf *mcf,
 		goto out;
 	}
 	r = -1;
-	if (postfix_chroot_fields(&ctx->pc, cdir, &check, why, why_size) < 0) {
-		char tmp[1024];
+	{
+		char err[768];
 
-		snprintf(tmp, sizeof(tmp), "cannot check the edit with Postfix: %s", why);
-		snprintf(why, why_size, "%s", tmp);
-		goto out;
+		if (postfix_chroot_fields(&ctx->pc, cdir, &check, err, sizeof(err)) < 0) {
+			snprintf(why, why_size, "cannot check the edit with Postfix: %s", err);
+			goto out;
+		}
 	}
 	if (check.len != mcf->n) {
 		snprintf(why, why_size, "Postfix would not read the edited file as intended (postconf -F lists %zu entries, pfjail parsed %zu)",

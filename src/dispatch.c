@@ -62,8 +62,7 @@ int pfj_dispatch(struct pfj_ctx *ctx)
 			return PFJ_EXIT_ERROR;
 		}
 		status = commands[i].run(ctx);
-		if (lock >= 0)
-			close(lock);
+		pfj_instance_unlock(lock);
 		pfj_postconf_free(&ctx->pc);
 		return status;
 	}

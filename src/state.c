@@ -89,6 +89,26 @@ static long holder(int fd)
 	return pid > 0 ? pid : 0;
 }
 
+/* the lock held, to remove its file when letting go */
+static int held_dfd = -1;
+static char *held_name;
+
+void pfj_instance_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	/* removed while still held: a waiter's lock on it is then refused
+	 * above, and no lock file stays behind */
+	if (held_dfd >= 0) {
+		unlinkat(held_dfd, held_name, 0);
+		close(held_dfd);
+	}
+	close(fd);
+	free(held_name);
+	held_name = NULL;
+	held_dfd = -1;
+}
+
 int pfj_instance_lock(const struct pfj_ctx *ctx)
 {
 	char *dir = NULL, *base = NULL, why[1024];
@@ -104,13 +124,26 @@ int pfj_instance_lock(const struct pfj_ctx *ctx)
 		pfj_err("%s; nothing changed", why);
 		goto fail;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+reopen:
 	fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		pfj_err("%s/%s: cannot open the instance's lock: %m; nothing changed", dir, base);
 		goto fail;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	for (;;) {
+		struct stat fst, pst;
+
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			/* the holder removes the file as it lets go: a lock on a
+			 * file that is no longer there locks nothing, start again */
+			if (fstat(fd, &fst) == 0 &&
+			    fstatat(dfd, base, &pst, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    fst.st_ino == pst.st_ino && fst.st_dev == pst.st_dev)
+				break;
+			close(fd);
+			goto reopen;
+		}
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK) {
@@ -149,9 +182,9 @@ int pfj_instance_lock(const struct pfj_ctx *ctx)
 		pfj_info("%s: the other run is done (waited %.1f s); going on", ctx->cli->config_dir,
 			 (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
 	}
-	close(dfd);
+	held_dfd = dfd;
+	held_name = base;
 	free(dir);
-	free(base);
 	return fd;
 fail:
 	if (fd >= 0)
