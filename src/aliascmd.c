@@ -165,65 +165,39 @@ static int reaches_uid0(const struct pfj_aliases *al, const char *root, const ch
 	return hit;
 }
 
-/* run_postalias - rebuild TYPE:FILE with Postfix's postalias */
-static int run_postalias(const struct pfj_ctx *ctx, const char *type, const char *file,
-			 char *why, size_t why_size)
-{
-	char *prog = pfj_asprintf("%s/postalias", ctx->conf->postfix_bindir);
-	char *arg = pfj_asprintf("%s:%s", type, file);
-	const char *argv[] = { prog, "-c", ctx->pc.config_dir, arg, NULL };
-	struct pfj_run_result res;
-	char how[64];
-	int r = -1;
-
-	if (prog && arg && pfj_run(argv, NULL, &res) == 0) {
-		if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0)
-			r = 0;
-		else
-			snprintf(why, why_size, "postalias %s failed (%s): %s", arg,
-				 pfj_run_describe(res.status, how, sizeof(how)),
-				 pfj_run_first_error(&res));
-		pfj_run_result_free(&res);
-	} else {
-		snprintf(why, why_size, "cannot run %s", prog ? prog : "postalias");
-	}
-	free(prog);
-	free(arg);
-	return r;
-}
-
 /*
- * query_root - what Postfix's map answers for root: postalias -q root
- * TYPE:FILE.  0 with *value (malloc'ed, trailing newline off), 1 when the
- * map has no root, -1 when the map cannot be read (why says how).
+ * postalias - Postfix's postalias on TYPE:FILE: rebuild the map (key NULL)
+ * or ask it for key (-q; *value gets the answer, malloc'ed, trailing
+ * newline off).  0 done, 1 the map has no such key, -1 with why.
  */
-static int query_root(const struct pfj_ctx *ctx, const char *type, const char *file,
-		      char **value, char *why, size_t why_size)
+static int postalias(const struct pfj_ctx *ctx, const char *type, const char *file,
+		     const char *key, char **value, char *why, size_t why_size)
 {
 	char *prog = pfj_asprintf("%s/postalias", ctx->conf->postfix_bindir);
 	char *arg = pfj_asprintf("%s:%s", type, file);
-	const char *argv[] = { prog, "-c", ctx->pc.config_dir, "-q", "root", arg, NULL };
+	/* postalias -c DIR TYPE:FILE, or postalias -c DIR -q KEY TYPE:FILE */
+	const char *argv[] = { prog, "-c", ctx->pc.config_dir, key ? "-q" : arg, key, arg, NULL };
 	struct pfj_run_result res;
 	char how[64];
 	int r = -1;
 
-	*value = NULL;
 	if (prog && arg && pfj_run(argv, NULL, &res) == 0) {
 		if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0) {
 			size_t len = res.out.len;
 
 			while (len && (res.out.data[len - 1] == '\n' || res.out.data[len - 1] == '\r'))
 				len--;
-			*value = strndup(res.out.data ? res.out.data : "", len);
-			r = *value ? 0 : -1;
-			if (!*value)
+			r = 0;
+			if (key && !(*value = strndup(res.out.data ? res.out.data : "", len))) {
 				snprintf(why, why_size, "out of memory");
-		} else if (WIFEXITED(res.status) && WEXITSTATUS(res.status) == 1) {
+				r = -1;
+			}
+		} else if (key && WIFEXITED(res.status) && WEXITSTATUS(res.status) == 1) {
 			r = 1;
 		} else {
-			snprintf(why, why_size, "postalias -q root %s failed (%s): %s", arg,
-				 pfj_run_describe(res.status, how, sizeof(how)),
-				 pfj_run_first_error(&res));
+			snprintf(why, why_size, "postalias %s%s%s%s failed (%s): %s", key ? "-q " : "",
+				 key ? key : "", key ? " " : "", arg,
+				 pfj_run_describe(res.status, how, sizeof(how)), pfj_run_first_error(&res));
 		}
 		pfj_run_result_free(&res);
 	} else {
@@ -258,7 +232,7 @@ static int map_agrees(const struct pfj_ctx *ctx, const char *type, const char *f
 		snprintf(why, why_size, "the map %s is older than the file", mapf);
 		return 0;
 	}
-	r = query_root(ctx, type, file, &value, why, why_size);
+	r = postalias(ctx, type, file, "root", &value, why, why_size);
 	if (r == 1)
 		snprintf(why, why_size, "the map %s:%s has no entry for root", type, file);
 	else if (r == 0 && want && strcmp(value, want) != 0)
@@ -531,7 +505,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 			goto out;
 		}
 	}
-	if (run_postalias(ctx, type, file, why, sizeof(why)) < 0 ||
+	if (postalias(ctx, type, file, NULL, NULL, why, sizeof(why)) < 0 ||
 	    !map_agrees(ctx, type, file, NULL, NULL, user, why, sizeof(why))) {
 		int bad = 0;
 
