@@ -42,6 +42,11 @@ int pfj_run_start(const char *const argv[], const char *const extra_env[],
 int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res);
 void pfj_run_cancel(struct pfj_proc *p);
 
+/* pfj_run_start for one of several helpers started at once: the scheduler
+ * spreads them; none is kept off the caller's CPU. */
+int pfj_run_start_many(const char *const argv[], const char *const extra_env[],
+		       struct pfj_proc *p);
+
 /* How long a helper may stay silent before it is killed (default 2 minutes). */
 void pfj_run_set_timeout(int ms);
 

@@ -180,6 +180,12 @@ int pfj_run_start(const char *const argv[], const char *const extra_env[],
 	return start(argv, extra_env, p, 1);
 }
 
+int pfj_run_start_many(const char *const argv[], const char *const extra_env[],
+		       struct pfj_proc *p)
+{
+	return start(argv, extra_env, p, 0);
+}
+
 int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res)
 {
 	int r;
