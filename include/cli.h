@@ -17,6 +17,7 @@ enum pfj_command {
 	PFJ_CMD_ALIASES,
 	PFJ_CMD_SUPERVISE,
 	PFJ_CMD_HOOK,
+	PFJ_CMD_HARDEN,
 	PFJ_CMD_HELP,
 	PFJ_CMD_VERSION,
 };
@@ -38,6 +39,8 @@ struct pfj_cli {
 	bool boot;			/* verify --boot: apply verify.policy */
 	bool take_over;			/* build --take-over: own a jail Debian's script fills */
 	const char *instance;		/* hook --instance NAME: a postmulti instance */
+	bool probe;			/* harden --probe: test a scratch copy live */
+	bool fix;			/* harden --fix: apply the safe fixes */
 	/* internal, no option: verify only the jail against what build placed,
 	 * not the host's side (sources that changed, master.cf) */
 	bool jail_only;

@@ -46,6 +46,9 @@ struct pfj_conf {
 	int verify_workers;		/* 0: one per CPU */
 	int verify_timeout;		/* seconds the jail walker may take */
 
+	/* harden */
+	char *harden_policy;		/* off | warn: supervise's audit before starting */
+
 	/* supervise */
 	char *supervise_policy;		/* warn | enforce | rebuild */
 	struct pfj_strv supervise_capabilities;

@@ -11,10 +11,13 @@
 #define PFJ_CRYPTO_H
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #define PFJ_CRYPTO_FUNCS(X) \
 	X(OPENSSL_init_crypto) \
@@ -39,7 +42,29 @@
 	X(X509_CRL_digest) \
 	X(X509_NAME_hash_ex) \
 	X(ERR_set_mark) \
-	X(ERR_pop_to_mark)
+	X(ERR_pop_to_mark) \
+	X(PEM_read_bio_Parameters) \
+	X(PEM_read_bio_X509) \
+	X(X509_free) \
+	X(X509_get0_pubkey) \
+	X(X509_get_issuer_name) \
+	X(X509_NAME_oneline) \
+	X(X509_get0_notAfter) \
+	X(X509_cmp_current_time) \
+	X(X509_check_issued) \
+	X(EVP_PKEY_get_bits) \
+	X(EVP_PKEY_get_base_id) \
+	X(EVP_PKEY_free) \
+	X(EVP_PKEY_CTX_new_from_name) \
+	X(EVP_PKEY_CTX_free) \
+	X(EVP_PKEY_paramgen_init) \
+	X(EVP_PKEY_CTX_set_group_name) \
+	X(EVP_PKEY_paramgen) \
+	X(EVP_PKEY_get_bn_param) \
+	X(BN_bin2bn) \
+	X(BN_cmp) \
+	X(BN_free) \
+	X(BN_num_bits)
 
 /* The functions, once pfj_crypto_load() has succeeded. */
 struct pfj_crypto {

@@ -26,6 +26,7 @@ const char pfj_usage_text[] =
 	"  aliases      route root's mail to an unprivileged user\n"
 	"  supervise    run Postfix's master under a hardened supervisor\n"
 	"  hook [EVENT] re-sync and verify the jail (for packaging scripts)\n"
+	"  harden       audit the instance against the hardening checklist\n"
 	"  help         show this text\n"
 	"  version      show the version\n"
 	"\n"
@@ -46,6 +47,8 @@ const char pfj_usage_text[] =
 	"  verify:       --boot            the boot-time check: apply verify.policy\n"
 	"  aliases:      --root-to USER    route root's mail to USER\n"
 	"                --check           only check; exit 1 if root's mail reaches root\n"
+	"  harden:       --probe           also test a scratch copy live over SMTP\n"
+	"                --fix             apply the fixes that are safe (-n: show them)\n"
 	"\n"
 	"Exit status: 0 success or clean, 1 findings or changes needed (--dry-run),\n"
 	"2 error.  See pfjail(8).\n";
@@ -57,6 +60,7 @@ static const char *const command_names[] = {
 	[PFJ_CMD_ALIASES] = "aliases",
 	[PFJ_CMD_SUPERVISE] = "supervise",
 	[PFJ_CMD_HOOK] = "hook",
+	[PFJ_CMD_HARDEN] = "harden",
 	[PFJ_CMD_HELP] = "help",
 	[PFJ_CMD_VERSION] = "version",
 };
@@ -75,6 +79,8 @@ enum {
 	OPT_BOOT,
 	OPT_TAKE_OVER,
 	OPT_INSTANCE,
+	OPT_PROBE,
+	OPT_FIX,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +99,8 @@ static const struct option long_options[] = {
 	{ "boot", no_argument, NULL, OPT_BOOT },
 	{ "take-over", no_argument, NULL, OPT_TAKE_OVER },
 	{ "instance", required_argument, NULL, OPT_INSTANCE },
+	{ "probe", no_argument, NULL, OPT_PROBE },
+	{ "fix", no_argument, NULL, OPT_FIX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -129,6 +137,8 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		{ "--boot", 1u << PFJ_CMD_VERIFY },
 		{ "--take-over", 1u << PFJ_CMD_BUILD },
 		{ "--instance", 1u << PFJ_CMD_HOOK },
+		{ "--probe", 1u << PFJ_CMD_HARDEN },
+		{ "--fix", 1u << PFJ_CMD_HARDEN },
 	};
 	bool used[sizeof(cmd_opts) / sizeof(cmd_opts[0])] = { false };
 	bool help = false, version = false;
@@ -219,6 +229,14 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 			}
 			cli->instance = optarg;
 			used[5] = true;
+			break;
+		case OPT_PROBE:
+			cli->probe = true;
+			used[6] = true;
+			break;
+		case OPT_FIX:
+			cli->fix = true;
+			used[7] = true;
 			break;
 		case ':':
 			snprintf(why, why_size, "option %s needs an argument",

@@ -93,6 +93,9 @@ static const struct conf_item schema[] = {
 	{ "verify", "workers", T_INT, OFF(verify_workers), .def_i = 0, .min = 0, .max = 64 },
 	{ "verify", "timeout", T_INT, OFF(verify_timeout), .def_i = 600, .min = 1, .max = 86400 },
 
+	{ "harden", "policy", T_ENUM, OFF(harden_policy), .def_s = "warn",
+	  .choices = V("off", "warn") },
+
 	{ "supervise", "policy", T_ENUM, OFF(supervise_policy), .def_s = "enforce",
 	  .choices = V("warn", "enforce", "rebuild") },
 	{ "supervise", "capabilities", T_CAPV, OFF(supervise_capabilities),
@@ -130,7 +133,7 @@ static const struct conf_item schema[] = {
 	  .def_i = -1, .min = -1, .max = 1 << 22 },
 };
 
-static const char *const groups[] = { "jail", "master", "aliases", "verify", "supervise" };
+static const char *const groups[] = { "jail", "master", "aliases", "verify", "harden", "supervise" };
 
 #define NITEMS (sizeof(schema) / sizeof(schema[0]))
 

@@ -13,6 +13,7 @@
 #include "aliascmd.h"
 #include "cfile.h"
 #include "command.h"
+#include "harden.h"
 #include "hook.h"
 #include "supervise.h"
 #include "verify.h"
@@ -36,9 +37,10 @@ static const struct {
 } commands[] = {
 	{ PFJ_CMD_BUILD, pfj_cmd_build, 1, 1 },
 	{ PFJ_CMD_VERIFY, pfj_cmd_verify, 1, 0 },
-	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1, 1 },
+	{ PFJ_CMD_ALIASES, pfj_cmd_aliases, 1, 1 },	/* not --check: it only reads */
 	{ PFJ_CMD_SUPERVISE, pfj_cmd_supervise, 0, 0 },	/* its rebuilds run build */
 	{ PFJ_CMD_HOOK, pfj_cmd_hook, 1, 1 },
+	{ PFJ_CMD_HARDEN, pfj_cmd_harden, 1, 1 },	/* locks only with --fix */
 	{ PFJ_CMD_VERSION, cmd_version, 0, 0 },
 };
 
@@ -57,7 +59,9 @@ int pfj_dispatch(struct pfj_ctx *ctx)
 		}
 		pfj_cfile_in_image(!pfj_root_is_host(ctx->cli->root));
 		/* one run at a time per instance: a second one waits, then works as usual */
-		if (commands[i].locks && !ctx->cli->dry_run && (lock = pfj_instance_lock(ctx)) < 0) {
+		if (commands[i].locks && !ctx->cli->dry_run &&
+		    (ctx->cli->command != PFJ_CMD_HARDEN || ctx->cli->fix) &&
+		    (ctx->cli->command != PFJ_CMD_ALIASES || !ctx->cli->check) && (lock = pfj_instance_lock(ctx)) < 0) {
 			pfj_postconf_free(&ctx->pc);
 			return PFJ_EXIT_ERROR;
 		}

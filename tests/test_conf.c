@@ -255,7 +255,7 @@ static void test_shipped_file_lists_defaults(void **state)
 
 		for (char *c = b.data; (c = strstr(c, " = ")); c++)
 			schema_settings++;
-		schema_settings -= 5;	/* the group openers */
+		schema_settings -= 6;	/* the group openers */
 		assert_int_equal(settings, schema_settings);
 	}
 	pfj_conf_free(&shipped);
