@@ -1591,6 +1591,23 @@ static void mismatches(struct audit *a, size_t offline)
 
 /* ---------------------------------------------------------------- output */
 
+/* print_brief - -q: one line per failed check, for logs */
+static void print_brief(const struct audit *a)
+{
+	for (size_t i = 0; i < a->nres; i++) {
+		const struct result *r = &a->res[i];
+
+		if (r->status != ST_FAIL)
+			continue;
+		printf("harden: FAIL %s %s%s%s%s%s: %s", sev_names[r->def->sev], r->def->id,
+		       r->service ? " [" : "", r->service ? r->service : "", r->service ? "]" : "",
+		       r->live ? " (live)" : "", r->evidence.data ? r->evidence.data : "");
+		if (r->fix.n)
+			printf("; fix: %s", r->fix.v[0]);
+		printf("\n");
+	}
+}
+
 static void print_text(const struct audit *a, bool verbose)
 {
 	size_t nfail[4] = { 0 }, npass = 0, ninfo = 0;
@@ -1609,8 +1626,6 @@ static void print_text(const struct audit *a, bool verbose)
 			if (r->def->sev != (enum sev)sev)
 				continue;
 			if (r->status == ST_PASS && !verbose)
-				continue;
-			if (r->status == ST_INFO && pfj_log_verbosity() < 0)
 				continue;
 			if (!header++)
 				printf("\n%s:\n", sev_names[sev]);
@@ -2180,6 +2195,8 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 			status = PFJ_EXIT_ERROR;
 		}
 		jp = NULL;
+	} else if (pfj_log_verbosity() < 0) {
+		print_brief(&a);
 	} else {
 		print_text(&a, pfj_log_verbosity() > 0);
 	}

@@ -313,6 +313,17 @@ static int prestart(struct sv *sv)
 			return PFJ_SV_EXIT_ALIASES;
 	}
 
+	/* the hardening checklist: advice for the log, never a refusal */
+	if (strcmp(sv->conf->harden_policy, "off") != 0) {
+		status(sv, "auditing the hardening checklist");
+		code = run_pfjail(sv, "harden", "-q", PFJ_LOG_WARN);
+		if (code == 1)
+			pfj_warn("the hardening audit (pfjail harden) has failed checks; harden.policy is "
+				 "\"%s\": going on", sv->conf->harden_policy);
+		else if (code != 0)
+			pfj_warn("the hardening audit (pfjail harden) could not run; going on");
+	}
+
 	status(sv, "running postfix check");
 	if (!(postfix = pfj_asprintf("%s/postfix", sv->conf->postfix_bindir)))
 		return PFJ_SV_EXIT_ERROR;
