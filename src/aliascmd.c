@@ -299,8 +299,10 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, rebuild_only = 0, r;
 
 	cache = pfj_state_path(ctx, "postconf-aliases");
+	/* --check keeps the cache current too (harden and supervise run it
+	 * each time): only a dry run writes nothing */
 	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache,
-				    !ctx->cli->dry_run && !ctx->cli->check, why, sizeof(why)) < 0) {
+				    !ctx->cli->dry_run, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
 		goto out;
 	}
