@@ -169,7 +169,8 @@ struct service {
 
 struct audit {
 	struct pfj_ctx *ctx;
-	struct kvs main, set, over;
+	struct kvs main, over;
+	struct pfj_buf maincf;		/* main.cf as it is, to tell a set parameter from a default */
 	struct pfj_strv warnings;
 	struct service *svc;
 	size_t nsvc;
@@ -886,10 +887,32 @@ static void check_inet_interfaces(struct audit *a)
 	}
 }
 
+/*
+ * main_sets - does main.cf define NAME?  A definition starts in the first
+ * column ("name = value"; lines that start with white space continue the
+ * one before), which is all it takes to tell a setting from a default.
+ */
+static bool main_sets(const struct audit *a, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = a->maincf.data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		const char *q = p + n;
+
+		if (strncmp(p, name, n) != 0)
+			continue;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q == '=')
+			return true;
+	}
+	return false;
+}
+
 static void check_mynetworks(struct audit *a)
 {
 	const char *style = mval(a, "mynetworks_style");
-	bool unset = !kvs_get(&a->set, "mynetworks");
+	bool unset = !main_sets(a, "mynetworks");
 	struct pfj_strv t = { 0 };
 	struct result *r = add_result(a, "mynetworks", NULL, ST_PASS);
 
@@ -1681,7 +1704,7 @@ static void json_results(const struct audit *a, struct pfj_json *j)
 static void audit_free(struct audit *a)
 {
 	kvs_free(&a->main);
-	kvs_free(&a->set);
+	pfj_buf_free(&a->maincf);
 	kvs_free(&a->over);
 	pfj_strv_free(&a->warnings);
 	for (size_t i = 0; i < a->nsvc; i++) {
@@ -1713,12 +1736,11 @@ static int run_audit(struct audit *a)
 	struct pfj_ctx *ctx = a->ctx;
 	const char *pc = ctx->pc.postconf, *dir = ctx->pc.config_dir;
 	const char *argv_x[] = { pc, "-c", dir, "-x", NULL };
-	const char *argv_n[] = { pc, "-c", dir, "-n", NULL };
 	const char *argv_p[] = { pc, "-c", dir, "-Px", NULL };
 	const char *argv_v[12], *argv_a[12];
-	struct pfj_proc px = { .pid = -1 }, pn = { .pid = -1 }, pp = { .pid = -1 };
+	struct pfj_proc px = { .pid = -1 }, pp = { .pid = -1 };
 	struct pfj_proc pv = { .pid = -1 }, pa = { .pid = -1 };
-	struct pfj_run_result rx = { 0 }, rn = { 0 }, rp = { 0 }, rv = { 0 }, ra = { 0 };
+	struct pfj_run_result rx = { 0 }, rp = { 0 }, rv = { 0 }, ra = { 0 };
 	struct pfj_mcf_error perr;
 	const struct pfj_crypto *c = NULL;
 	char exe[PATH_MAX], cwhy[512] = "";
@@ -1741,13 +1763,22 @@ static int run_audit(struct audit *a)
 		pfj_err("%s:%u: %s; nothing changed", a->mcf_path, perr.line, perr.reason);
 		return -1;
 	}
-	if (run_start(argv_x, &px, "postconf -x") < 0 || run_start(argv_n, &pn, "postconf -n") < 0 ||
+	{
+		char *path = pfj_asprintf("%s/main.cf", dir);
+
+		/* a missing main.cf is postconf's to report */
+		if (!path)
+			goto oom;
+		(void)pfj_read_file(path, 16u << 20, &a->maincf);
+		free(path);
+	}
+	if (run_start(argv_x, &px, "postconf -x") < 0 ||
 	    run_start(argv_p, &pp, "postconf -Px") < 0 ||
 	    run_start(argv_v, &pv, "pfjail verify") < 0 || run_start(argv_a, &pa, "pfjail aliases") < 0)
 		goto out;
 	/* libcrypto is loaded while they run */
 	c = pfj_crypto_load(cwhy, sizeof(cwhy));
-	if (finish_postconf(a, &px, "-x", &rx) < 0 || finish_postconf(a, &pn, "-n", &rn) < 0 ||
+	if (finish_postconf(a, &px, "-x", &rx) < 0 ||
 	    finish_postconf(a, &pp, "-Px", &rp) < 0)
 		goto out;
 	if (pfj_run_finish(&pv, &rv) == 0 && WIFEXITED(rv.status))
@@ -1756,9 +1787,8 @@ static int run_audit(struct audit *a)
 		acode = WEXITSTATUS(ra.status);
 	pv.pid = pa.pid = -1;
 	keep_warnings(a, &rx.err);
-	keep_warnings(a, &rn.err);
 	keep_warnings(a, &rp.err);
-	if (parse_kvs(rx.out.data, &a->main) < 0 || parse_kvs(rn.out.data, &a->set) < 0 ||
+	if (parse_kvs(rx.out.data, &a->main) < 0 ||
 	    parse_kvs(rp.out.data, &a->over) < 0 || find_services(a) < 0)
 		goto oom;
 
@@ -1809,8 +1839,6 @@ oom:
 out:
 	if (px.pid > 0)
 		pfj_run_cancel(&px);
-	if (pn.pid > 0)
-		pfj_run_cancel(&pn);
 	if (pp.pid > 0)
 		pfj_run_cancel(&pp);
 	if (pv.pid > 0)
@@ -1818,7 +1846,6 @@ out:
 	if (pa.pid > 0)
 		pfj_run_cancel(&pa);
 	pfj_run_result_free(&rx);
-	pfj_run_result_free(&rn);
 	pfj_run_result_free(&rp);
 	pfj_run_result_free(&rv);
 	pfj_run_result_free(&ra);
