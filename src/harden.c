@@ -992,10 +992,19 @@ static void check_enumeration(struct audit *a, const struct service *s)
 	bool unlisted = yes(sv(a, s, "smtpd_reject_unlisted_recipient"));
 	const char *code = sv(a, s, "unknown_local_recipient_reject_code");
 	bool testing = code[0] == '4';
-	struct result *r = add_result(a, "enumeration", s, unlisted && !testing ? ST_PASS : ST_FAIL);
+	/* no local recipient table: every local name is accepted, then bounced */
+	bool nolist = !*sv(a, s, "local_recipient_maps");
+	struct result *r = add_result(a, "enumeration", s,
+				      unlisted && !testing && !nolist ? ST_PASS : ST_FAIL);
 
 	ev_param(a, r, s, "smtpd_reject_unlisted_recipient");
 	ev_param(a, r, s, "unknown_local_recipient_reject_code");
+	if (nolist) {
+		ev_param(a, r, s, "local_recipient_maps");
+		evidence(a, r, "empty: mail for unknown local users is accepted and bounced later "
+			 "(backscatter)");
+		fix_set(a, r, s, "local_recipient_maps", "proxy:unix:passwd.byname $alias_maps", false);
+	}
 	if (!unlisted)
 		fix_set(a, r, s, "smtpd_reject_unlisted_recipient", "yes", false);
 	if (testing) {
