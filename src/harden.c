@@ -611,6 +611,21 @@ static void print_brief(const struct audit *a)
 	}
 }
 
+/* master_pid - the pid holding the instance's master.pid lock, 0 when none */
+static pid_t master_pid(const struct audit *a)
+{
+	char *rel = pfj_asprintf("%s/pid/master.pid", hd_mval(a, "queue_directory"));
+	char *path = rel ? pfj_root_path(a->ctx->cli->root, rel) : NULL;
+	struct stat st;
+	pid_t pid = 0;
+
+	if (path && stat(path, &st) == 0)
+		pid = pfj_flock_holder(&st);
+	free(rel);
+	free(path);
+	return pid > 0 ? pid : 0;
+}
+
 static void print_text(const struct audit *a, bool verbose)
 {
 	size_t nfail[4] = { 0 }, npass = 0, ninfo = 0;
@@ -619,7 +634,10 @@ static void print_text(const struct audit *a, bool verbose)
 	       hd_mval(a, "mail_version"), a->nsvc, a->nsvc == 1 ? "" : "s");
 	for (size_t i = 0; i < a->nsvc; i++)
 		printf("%s%s", i ? ", " : ": ", a->svc[i].name);
-	printf("\n");
+	if (master_pid(a))
+		printf("; master runs (pid %ld)\n", (long)master_pid(a));
+	else
+		printf("; master is not running (the audit reads the configuration only)\n");
 	for (int sev = SEV_HIGH; sev <= SEV_INFO; sev++) {
 		int header = 0;
 
@@ -707,6 +725,16 @@ static void audit_free(struct audit *a)
 	a->nres = 0;
 }
 
+/* has_overrides - does any master.cf entry carry a -o option? */
+static int has_overrides(const struct pfj_mcf *mcf)
+{
+	for (size_t i = 0; i < mcf->n; i++)
+		for (size_t k = 0; k < mcf->ent[i].nargs; k++)
+			if (strncmp(mcf->ent[i].args[k], "-o", 2) == 0)
+				return 1;
+	return 0;
+}
+
 /*
  * run_audit - the offline audit: 0, or -1 when Postfix's configuration
  * could not be read (reported; the caller exits 2).
@@ -724,7 +752,7 @@ static int run_audit(struct audit *a)
 	struct pfj_mcf_error perr;
 	const struct pfj_crypto *c = NULL;
 	char exe[PATH_MAX], cwhy[512] = "";
-	int ret = -1, vcode = 2, acode = 2;
+	int ret = -1, vcode = 2, acode = 2, overrides;
 
 	if (self_exe(exe, sizeof(exe)) < 0) {
 		pfj_err("cannot find this program (/proc/self/exe): %s", strerror(errno));
@@ -752,14 +780,20 @@ static int run_audit(struct audit *a)
 		(void)pfj_read_file(path, 16u << 20, &a->maincf);
 		free(path);
 	}
-	if (run_start(argv_x, &px, "postconf -x") < 0 ||
-	    run_start(argv_p, &pp, "postconf -Px") < 0 ||
-	    run_start(argv_v, &pv, "pfjail verify") < 0 || run_start(argv_a, &pa, "pfjail aliases") < 0)
+	/* the longest first; postconf -Px only when master.cf has -o overrides */
+	overrides = has_overrides(&a->mcf);
+	if (run_start(argv_v, &pv, "pfjail verify") < 0 || run_start(argv_x, &px, "postconf -x") < 0 ||
+	    (overrides && run_start(argv_p, &pp, "postconf -Px") < 0) ||
+	    run_start(argv_a, &pa, "pfjail aliases") < 0)
 		goto out;
-	/* libcrypto is loaded while they run */
-	c = pfj_crypto_load(cwhy, sizeof(cwhy));
+	/* libcrypto is loaded while they run, when a TLS file is to be read */
+	if (strstr(a->maincf.data ? a->maincf.data : "", "_file") ||
+	    strstr(a->mcfbuf.data ? a->mcfbuf.data : "", "_file"))
+		c = pfj_crypto_load(cwhy, sizeof(cwhy));
+	else
+		snprintf(cwhy, sizeof(cwhy), "no TLS file is configured");
 	if (finish_postconf(a, &px, "-x", &rx) < 0 ||
-	    finish_postconf(a, &pp, "-Px", &rp) < 0)
+	    (overrides && finish_postconf(a, &pp, "-Px", &rp) < 0))
 		goto out;
 	if (pfj_run_finish(&pv, &rv) == 0 && WIFEXITED(rv.status))
 		vcode = WEXITSTATUS(rv.status);
@@ -816,6 +850,10 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 		pfj_json_int(jp, "schema", 1);
 		pfj_json_str(jp, "config_directory", ctx->pc.config_dir);
 		pfj_json_str(jp, "mail_version", hd_mval(&a, "mail_version"));
+		if (master_pid(&a))
+			pfj_json_int(jp, "master_pid", master_pid(&a));
+		else
+			pfj_json_str(jp, "master_pid", NULL);
 	}
 	if (cli->fix) {
 		if (hd_apply_fixes(&a, jp, &changed) < 0)
