@@ -114,12 +114,14 @@ void hd_fix_text(struct audit *a, struct result *r, const char *text);
 bool hd_in_list(const char *s, const char *const *list);
 
 /*
- * hd_check_all - every offline check, in report order.  vcode/verify and
- * acode/aliases: how pfjail verify and aliases --check exited and what
- * they printed; c: libcrypto, or NULL with the reason in cwhy.
+ * hd_check_all - every offline check, in report order.  vcode/verify:
+ * how pfjail verify exited and what it printed; acode/aliases: what
+ * pfj_aliases_root_check answered; c: libcrypto, or NULL with the reason
+ * in cwhy.
  */
+struct pfj_root_check;
 void hd_check_all(struct audit *a, int vcode, const struct pfj_run_result *verify, int acode,
-		  const struct pfj_run_result *aliases, const struct pfj_crypto *c, const char *cwhy);
+		  const struct pfj_root_check *aliases, const struct pfj_crypto *c, const char *cwhy);
 
 /* ---- hardenfix.c */
 

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "proc.h"
 #include "safefile.h"
+#include "state.h"
 
 static const char *const file_types[] = { "hash", "btree", "lmdb", "cdb", "dbm", "sdbm", NULL };
 
@@ -284,6 +285,147 @@ static int copy_file(const char *from, const char *to)
 	return r;
 }
 
+/*
+ * nul_line - the line of the first NUL byte in buf (postalias drops such a
+ * line: root's entry would not be what it says), 0 when there is none
+ */
+static unsigned nul_line(const struct pfj_buf *buf)
+{
+	const char *nul = buf->len ? memchr(buf->data, '\0', buf->len) : NULL;
+	unsigned line = 1;
+
+	if (!nul)
+		return 0;
+	for (const char *c = buf->data; c < nul; c++)
+		line += *c == '\n';
+	return line;
+}
+
+int pfj_aliases_root_check(const struct pfj_ctx *ctx, bool warn, struct pfj_root_check *rc)
+{
+	static const char *const names[] = { "alias_maps", "alias_database" };
+	char *vals[2] = { NULL, NULL }, *type = NULL, *mpath = NULL, *file = NULL;
+	char *cache = pfj_state_path(ctx, "postconf-aliases"), *mapf = NULL;
+	struct pfj_cfile cf = { .dirfd = -1 };
+	struct pfj_aliases al = { 0 };
+	const struct pfj_alias *cur;
+	size_t dups = 0;
+	unsigned nl;
+	int ret = -1, r;
+
+	memset(rc, 0, sizeof(*rc));
+	if (!cache) {
+		snprintf(rc->why, sizeof(rc->why), "out of memory");
+		return -1;
+	}
+	/* --check keeps the cache current too (harden and supervise run it
+	 * each time): only a dry run writes nothing */
+	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache, !ctx->cli->dry_run, rc->why,
+				    sizeof(rc->why)) < 0)
+		goto out;
+	r = pick_map(vals[0], &type, &mpath);
+	if (r == -ENOENT)
+		r = pick_map(vals[1], &type, &mpath);
+	if (r < 0) {
+		snprintf(rc->why, sizeof(rc->why), "%s: no file-backed map in alias_maps (%s) or "
+			 "alias_database (%s)", ctx->pc.config_dir, vals[0], vals[1]);
+		goto out;
+	}
+	if (!(file = pfj_root_path(ctx->cli->root, mpath)))
+		goto nomem;
+	snprintf(rc->file, sizeof(rc->file), "%s", file);
+	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0) {
+		snprintf(rc->why, sizeof(rc->why), "%s cannot be read", file);
+		goto out;
+	}
+	if ((nl = nul_line(&cf.data))) {
+		snprintf(rc->why, sizeof(rc->why), "%s:%u: a NUL byte: Postfix drops this line", file, nl);
+		goto out;
+	}
+	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
+		goto nomem;
+	mapf = map_file(type, file);
+	cur = pfj_aliases_find(&al, "root", &dups);
+	if (warn && dups) {
+		for (size_t i = 0, seen = 0; i < al.n; i++)
+			if (strcmp(al.ent[i].key, "root") == 0 && seen++)
+				pfj_warn("%s:%u: a later \"root\" entry, which Postfix ignores (the first one, line %u, wins)",
+					 file, al.ent[i].first_line, cur->first_line);
+	}
+	if (cur) {
+		rc->has_alias = 1;
+		rc->line = cur->first_line;
+		snprintf(rc->value, sizeof(rc->value), "%s", cur->value);
+		if ((rc->reaches_uid0 = reaches_uid0(&al, ctx->cli->root, "root", rc->via,
+						     sizeof(rc->via))) < 0)
+			goto nomem;
+		/* what Postfix reads is the map: it must say what the file says */
+		if (!rc->reaches_uid0 &&
+		    !map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st,
+				cur->ncont ? NULL : cur->value, rc->why, sizeof(rc->why)))
+			rc->stale = 1;
+	}
+	ret = !rc->has_alias || rc->reaches_uid0 || rc->stale;
+	goto out;
+nomem:
+	snprintf(rc->why, sizeof(rc->why), "out of memory");
+out:
+	for (int i = 0; i < 2; i++)
+		free(vals[i]);
+	free(type);
+	free(mpath);
+	free(file);
+	free(cache);
+	free(mapf);
+	pfj_cfile_free(&cf);
+	pfj_aliases_free(&al);
+	return ret;
+}
+
+/* check - aliases --check: report pfj_aliases_root_check's answer */
+static int check(const struct pfj_ctx *ctx)
+{
+	struct pfj_root_check rc;
+	int r = pfj_aliases_root_check(ctx, true, &rc);
+
+	if (r < 0) {
+		pfj_err("%s", rc.why);
+		return PFJ_EXIT_ERROR;
+	}
+	if (ctx->cli->json) {
+		struct pfj_json j = { 0 };
+
+		pfj_json_obj_begin(&j, NULL);
+		pfj_json_str(&j, "command", "aliases");
+		pfj_json_str(&j, "file", rc.file);
+		pfj_json_str(&j, "root", rc.has_alias ? rc.value : NULL);
+		pfj_json_bool(&j, "ok", r == 0);
+		pfj_json_str(&j, "map_problem", rc.stale ? rc.why : NULL);
+		pfj_json_obj_end(&j);
+		pfj_json_flush(&j);
+	} else {
+		char line[PFJ_ROOT_CHECK_MSG];
+
+		pfj_root_check_describe(&rc, line, sizeof(line));
+		printf("%s\n", line);
+	}
+	return r ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
+}
+
+void pfj_root_check_describe(const struct pfj_root_check *rc, char *buf, size_t size)
+{
+	if (rc->stale)
+		snprintf(buf, size, "%s:%u: root -> %s, but %s: run pfjail aliases to rebuild it",
+			 rc->file, rc->line, rc->value, rc->why);
+	else if (!rc->has_alias)
+		snprintf(buf, size, "%s: no alias for root: root's mail stays with root", rc->file);
+	else if (rc->reaches_uid0)
+		snprintf(buf, size, "%s:%u: root -> %s: reaches %s, a uid-0 account", rc->file,
+			 rc->line, rc->value, rc->via);
+	else
+		snprintf(buf, size, "%s:%u: root -> %s", rc->file, rc->line, rc->value);
+}
+
 int pfj_cmd_aliases(struct pfj_ctx *ctx)
 {
 	static const char *const names[] = { "alias_maps", "alias_database" };
@@ -298,9 +440,9 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	size_t dups = 0;
 	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, rebuild_only = 0, r;
 
+	if (ctx->cli->check)
+		return check(ctx);
 	cache = pfj_state_path(ctx, "postconf-aliases");
-	/* --check keeps the cache current too (harden and supervise run it
-	 * each time): only a dry run writes nothing */
 	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache,
 				    !ctx->cli->dry_run, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
@@ -318,18 +460,9 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		goto nomem;
 	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0)
 		goto out;
-	{
-		/* postalias drops a line with a NUL byte: root's entry would not be what it says */
-		const char *nul = cf.data.len ? memchr(cf.data.data, '\0', cf.data.len) : NULL;
-
-		if (nul) {
-			unsigned line = 1;
-
-			for (const char *c = cf.data.data; c < nul; c++)
-				line += *c == '\n';
-			pfj_err("%s:%u: a NUL byte: Postfix drops this line; nothing changed", file, line);
-			goto out;
-		}
+	if ((r = (int)nul_line(&cf.data))) {
+		pfj_err("%s:%d: a NUL byte: Postfix drops this line; nothing changed", file, r);
+		goto out;
 	}
 	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
 		goto nomem;
@@ -343,43 +476,6 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 			if (strcmp(al.ent[i].key, "root") == 0 && seen++)
 				pfj_warn("%s:%u: a later \"root\" entry, which Postfix ignores (the first one, line %u, wins)",
 					 file, al.ent[i].first_line, cur->first_line);
-	}
-
-	if (ctx->cli->check) {
-		int bad = !cur, stale = 0;
-
-		via[0] = '\0';
-		if (cur && (bad = reaches_uid0(&al, ctx->cli->root, "root", via, sizeof(via))) < 0)
-			goto nomem;
-		/* what Postfix reads is the map: it must say what the file says */
-		why[0] = '\0';
-		if (cur && !bad && !map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st,
-					       cur->ncont ? NULL : cur->value, why, sizeof(why)))
-			stale = 1;
-		if (ctx->cli->json) {
-			struct pfj_json j = { 0 };
-
-			pfj_json_obj_begin(&j, NULL);
-			pfj_json_str(&j, "command", "aliases");
-			pfj_json_str(&j, "file", file);
-			pfj_json_str(&j, "root", cur ? cur->value : NULL);
-			pfj_json_bool(&j, "ok", !bad && !stale);
-			pfj_json_str(&j, "map_problem", stale ? why : NULL);
-			pfj_json_obj_end(&j);
-			pfj_json_flush(&j);
-		} else if (stale) {
-			printf("%s:%u: root -> %s, but %s: run pfjail aliases to rebuild it\n", file,
-			       cur->first_line, cur->value, why);
-		} else if (!cur) {
-			printf("%s: no alias for root: root's mail stays with root\n", file);
-		} else if (bad) {
-			printf("%s:%u: root -> %s: reaches %s, a uid-0 account\n", file,
-			       cur->first_line, cur->value, via);
-		} else {
-			printf("%s:%u: root -> %s\n", file, cur->first_line, cur->value);
-		}
-		status = bad || stale ? PFJ_EXIT_FINDINGS : PFJ_EXIT_OK;
-		goto out;
 	}
 
 	if (!user) {

@@ -2,20 +2,23 @@
  * harden.c - "pfjail harden": audit a Postfix instance against the
  * hardening checklist of the guides pfjail comes from.
  *
- * Every value comes from Postfix itself: postconf -x (main.cf, expanded),
- * postconf -n (what is set explicitly, and postconf's own warnings),
- * postconf -Px (master.cf's -o overrides, expanded) and postconf -M (the
- * services).  Each inet smtpd service is judged with its own overrides; a
- * postscreen service with those of the smtpd behind it ("smtpd pass").
- * master.cf is parsed only to name the line of an override.
+ * Every value comes from Postfix itself: postconf -x (main.cf, expanded,
+ * with postconf's own warnings) and postconf -Px (master.cf's -o
+ * overrides, expanded; run only when a service the checks read has one).
+ * master.cf is split into services by pfjail's parser, which splits it as
+ * postconf -M does and also knows each line; whether main.cf sets
+ * mynetworks at all is read from main.cf's first column.  Each inet smtpd
+ * service is judged with its own overrides; a postscreen service with
+ * those of the smtpd behind it ("smtpd pass").
  *
- * The jail (verify) and root's alias (aliases --check) are pfjail's own
- * commands, run as children while postconf runs.  --probe adds the live
- * view of probe.c under the same ids; --fix applies the edits that need no
- * judgement to a copy, checks the copy with postconf, then replaces
- * main.cf (and master.cf) atomically, keeping the previous file and a
- * "postconf -n" snapshot beside it, and puts the previous file back when
- * "postfix check" fails afterwards.
+ * The jail is checked by pfjail verify, run as a child while postconf
+ * runs (not when pfjail never built the jail: there is nothing to verify);
+ * root's alias as aliases --check checks it, meanwhile, in this process.
+ * --probe adds the live view of probe.c under the same ids; --fix applies
+ * the edits that need no judgement to a copy, checks the copy with
+ * postconf, then replaces main.cf (and master.cf) atomically, keeping the
+ * previous file and a "postconf -n" snapshot beside it, and puts the
+ * previous file back when "postfix check" fails afterwards.
  *
  * This file is the command: the checklist, the values as a service sees
  * them, the results and their evidence and fixes, gathering the values,
@@ -34,6 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "aliascmd.h"
 #include "command.h"
 #include "crypto.h"
 #include "harden-int.h"
@@ -43,6 +47,7 @@
 #include "mastercf.h"
 #include "probe.h"
 #include "proc.h"
+#include "state.h"
 #include "util.h"
 
 static const char *const sev_names[] = { "high", "medium", "low", "info" };
@@ -725,13 +730,25 @@ static void audit_free(struct audit *a)
 	a->nres = 0;
 }
 
-/* has_overrides - does any master.cf entry carry a -o option? */
+/*
+ * has_overrides - does an entry the checks read (an inet smtpd or
+ * postscreen service, the smtpd behind postscreen) carry a -o option?
+ */
 static int has_overrides(const struct pfj_mcf *mcf)
 {
-	for (size_t i = 0; i < mcf->n; i++)
-		for (size_t k = 0; k < mcf->ent[i].nargs; k++)
-			if (strncmp(mcf->ent[i].args[k], "-o", 2) == 0)
+	for (size_t i = 0; i < mcf->n; i++) {
+		const struct pfj_mcf_entry *e = &mcf->ent[i];
+		const char *cmd = strrchr(e->field[PFJ_MCF_COMMAND], '/');
+
+		cmd = cmd ? cmd + 1 : e->field[PFJ_MCF_COMMAND];
+		if (!((strcmp(e->field[PFJ_MCF_TYPE], "inet") == 0 &&
+		       (strcmp(cmd, "smtpd") == 0 || strcmp(cmd, "postscreen") == 0)) ||
+		      (strcmp(e->field[PFJ_MCF_TYPE], "pass") == 0 && strcmp(cmd, "smtpd") == 0)))
+			continue;
+		for (size_t k = 0; k < e->nargs; k++)
+			if (strncmp(e->args[k], "-o", 2) == 0)
 				return 1;
+	}
 	return 0;
 }
 
@@ -745,21 +762,21 @@ static int run_audit(struct audit *a)
 	const char *pc = ctx->pc.postconf, *dir = ctx->pc.config_dir;
 	const char *argv_x[] = { pc, "-c", dir, "-x", NULL };
 	const char *argv_p[] = { pc, "-c", dir, "-Px", NULL };
-	const char *argv_v[12], *argv_a[12];
+	const char *argv_v[12];
 	struct pfj_proc px = { .pid = -1 }, pp = { .pid = -1 };
-	struct pfj_proc pv = { .pid = -1 }, pa = { .pid = -1 };
-	struct pfj_run_result rx = { 0 }, rp = { 0 }, rv = { 0 }, ra = { 0 };
+	struct pfj_proc pv = { .pid = -1 };
+	struct pfj_root_check rc;
+	struct pfj_run_result rx = { 0 }, rp = { 0 }, rv = { 0 };
 	struct pfj_mcf_error perr;
 	const struct pfj_crypto *c = NULL;
 	char exe[PATH_MAX], cwhy[512] = "";
-	int ret = -1, vcode = 2, acode = 2, overrides;
+	int ret = -1, vcode = 2, acode = -1, overrides, built;
 
 	if (self_exe(exe, sizeof(exe)) < 0) {
 		pfj_err("cannot find this program (/proc/self/exe): %s", strerror(errno));
 		return -1;
 	}
 	self_argv(ctx, exe, argv_v, "verify", NULL);
-	self_argv(ctx, exe, argv_a, "aliases", "--check");
 	/* master.cf first: a broken one is named with its line */
 	if (!(a->mcf_path = pfj_asprintf("%s/master.cf", dir)))
 		goto oom;
@@ -782,9 +799,24 @@ static int run_audit(struct audit *a)
 	}
 	/* the longest first; postconf -Px only when master.cf has -o overrides */
 	overrides = has_overrides(&a->mcf);
-	if (run_start(argv_v, &pv, "pfjail verify") < 0 || run_start(argv_x, &px, "postconf -x") < 0 ||
-	    (overrides && run_start(argv_p, &pp, "postconf -Px") < 0) ||
-	    run_start(argv_a, &pa, "pfjail aliases") < 0)
+	/* a jail pfjail never built has nothing for verify to check: no need to ask it */
+	{
+		char *manifest = pfj_manifest_path(ctx);
+		struct stat st;
+
+		if (!manifest)
+			goto oom;
+		built = stat(manifest, &st) == 0;
+		if (!built && pfj_buf_printf(&rv.err, "pfjail: %s: no manifest: pfjail never built "
+					     "this jail\n", manifest) < 0) {
+			free(manifest);
+			goto oom;
+		}
+		free(manifest);
+	}
+	if ((built && run_start(argv_v, &pv, "pfjail verify") < 0) ||
+	    run_start(argv_x, &px, "postconf -x") < 0 ||
+	    (overrides && run_start(argv_p, &pp, "postconf -Px") < 0))
 		goto out;
 	/* libcrypto is loaded while they run, when a TLS file is to be read */
 	if (strstr(a->maincf.data ? a->maincf.data : "", "_file") ||
@@ -792,21 +824,22 @@ static int run_audit(struct audit *a)
 		c = pfj_crypto_load(cwhy, sizeof(cwhy));
 	else
 		snprintf(cwhy, sizeof(cwhy), "no TLS file is configured");
+	/* root's alias, as aliases --check: its postconf answer is cached,
+	 * so postalias runs at once, beside postconf and verify */
+	acode = pfj_aliases_root_check(ctx, false, &rc);
 	if (finish_postconf(a, &px, "-x", &rx) < 0 ||
 	    (overrides && finish_postconf(a, &pp, "-Px", &rp) < 0))
 		goto out;
-	if (pfj_run_finish(&pv, &rv) == 0 && WIFEXITED(rv.status))
+	if (built && pfj_run_finish(&pv, &rv) == 0 && WIFEXITED(rv.status))
 		vcode = WEXITSTATUS(rv.status);
-	if (pfj_run_finish(&pa, &ra) == 0 && WIFEXITED(ra.status))
-		acode = WEXITSTATUS(ra.status);
-	pv.pid = pa.pid = -1;
+	pv.pid = -1;
 	keep_warnings(a, &rx.err);
 	keep_warnings(a, &rp.err);
 	if (parse_kvs(rx.out.data, &a->main) < 0 ||
 	    parse_kvs(rp.out.data, &a->over) < 0 || find_services(a) < 0)
 		goto oom;
 
-	hd_check_all(a, vcode, &rv, acode, &ra, c, cwhy);
+	hd_check_all(a, vcode, &rv, acode, &rc, c, cwhy);
 	if (a->oom)
 		goto oom;
 	ret = 0;
@@ -820,12 +853,9 @@ out:
 		pfj_run_cancel(&pp);
 	if (pv.pid > 0)
 		pfj_run_cancel(&pv);
-	if (pa.pid > 0)
-		pfj_run_cancel(&pa);
 	pfj_run_result_free(&rx);
 	pfj_run_result_free(&rp);
 	pfj_run_result_free(&rv);
-	pfj_run_result_free(&ra);
 	return ret;
 }
 

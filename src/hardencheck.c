@@ -27,6 +27,7 @@
 #include "chrootplan.h"
 #include "command.h"
 #include "crypto.h"
+#include "aliascmd.h"
 #include "harden-int.h"
 #include "harden.h"
 #include "mastercf.h"
@@ -1000,30 +1001,31 @@ static void check_chroot(struct audit *a, int verify_code, const struct pfj_buf 
 		hd_fix_text(a, r, "pfjail build");
 }
 
-static void check_root_alias(struct audit *a, int code, const struct pfj_buf *out,
-			     const struct pfj_buf *err)
+static void check_root_alias(struct audit *a, int code, const struct pfj_root_check *rc)
 {
 	struct result *r = hd_add_result(a, "root-alias", NULL, code == 0 ? ST_PASS : ST_FAIL);
-	const struct pfj_buf *b = err->len ? err : out;
-	const char *p = b->data ? b->data : "";
-	const char *s = strstr(p, "pfjail: ");
+	char line[PFJ_ROOT_CHECK_MSG];
 
-	p = s ? s + 8 : p;
-	hd_evidence(a, r, "pfjail aliases --check exits %d%s%.*s", code, *p ? ": " : "",
-		    (int)strcspn(p, "\n"), p);
+	if (code < 0) {
+		hd_evidence(a, r, "cannot check: %s", rc->why);
+	} else {
+		pfj_root_check_describe(rc, line, sizeof(line));
+		hd_evidence(a, r, "%s", line);
+	}
 	if (code != 0)
-		hd_fix_text(a, r, "pfjail aliases --root-to USER");
+		hd_fix_text(a, r, rc->stale ? "pfjail aliases (rebuilds the map)" :
+			    "pfjail aliases --root-to USER");
 }
 
 /*
  * hd_check_all - every check, in the order of the report: the instance's,
  * then each inet smtpd service's (or one "info" result per check when
- * there is none).  verify and aliases are what pfjail verify and aliases
- * --check exited with and printed; c is libcrypto, or NULL with the reason
- * in cwhy.
+ * there is none).  verify is what pfjail verify exited with and printed,
+ * aliases what pfj_aliases_root_check answered (acode); c is libcrypto,
+ * or NULL with the reason in cwhy.
  */
 void hd_check_all(struct audit *a, int vcode, const struct pfj_run_result *verify, int acode,
-		  const struct pfj_run_result *aliases, const struct pfj_crypto *c, const char *cwhy)
+		  const struct pfj_root_check *aliases, const struct pfj_crypto *c, const char *cwhy)
 {
 	check_config_warnings(a);
 	check_inet_interfaces(a);
@@ -1033,7 +1035,7 @@ void hd_check_all(struct audit *a, int vcode, const struct pfj_run_result *verif
 	check_smarthost(a);
 	check_masquerade(a);
 	check_chroot(a, vcode, &verify->out, &verify->err);
-	check_root_alias(a, acode, &aliases->out, &aliases->err);
+	check_root_alias(a, acode, aliases);
 	for (size_t i = 0; i < a->nsvc; i++) {
 		const struct service *s = &a->svc[i];
 
