@@ -59,4 +59,12 @@ int pfj_read_file(const char *path, size_t max, struct pfj_buf *out);
 pid_t pfj_locks_holder(const char *locks, dev_t dev, ino_t ino);
 pid_t pfj_flock_holder(const struct stat *st);
 
+/*
+ * The pid of the Postfix master that runs on queue_dir (a host path): the
+ * process holding the lock on queue_dir/pid/master.pid, as /proc/locks
+ * shows it, when it is alive and its pid is the one the file holds.  0
+ * when master does not run (or cannot be told to run).
+ */
+pid_t pfj_master_pid(const char *queue_dir);
+
 #endif

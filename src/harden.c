@@ -616,19 +616,12 @@ static void print_brief(const struct audit *a)
 	}
 }
 
-/* master_pid - the pid holding the instance's master.pid lock, 0 when none */
+/* master_pid - the instance's running master, 0 when none (host only) */
 static pid_t master_pid(const struct audit *a)
 {
-	char *rel = pfj_asprintf("%s/pid/master.pid", hd_mval(a, "queue_directory"));
-	char *path = rel ? pfj_root_path(a->ctx->cli->root, rel) : NULL;
-	struct stat st;
-	pid_t pid = 0;
-
-	if (path && stat(path, &st) == 0)
-		pid = pfj_flock_holder(&st);
-	free(rel);
-	free(path);
-	return pid > 0 ? pid : 0;
+	if (!pfj_root_is_host(a->ctx->cli->root))
+		return 0;
+	return pfj_master_pid(hd_mval(a, "queue_directory"));
 }
 
 static void print_text(const struct audit *a, bool verbose)

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,4 +248,25 @@ pid_t pfj_flock_holder(const struct stat *st)
 	holder = pfj_locks_holder(locks.data, st->st_dev, st->st_ino);
 	pfj_buf_free(&locks);
 	return holder;
+}
+
+pid_t pfj_master_pid(const char *queue_dir)
+{
+	char *path = pfj_asprintf("%s/pid/master.pid", queue_dir);
+	struct pfj_buf pidtext = { 0 };
+	struct stat st;
+	pid_t holder = 0;
+	long infile;
+
+	/* master writes its pid and keeps the file locked as long as it runs */
+	if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    pfj_read_file(path, 64, &pidtext) == 0 && pidtext.data &&
+	    (infile = strtol(pidtext.data, NULL, 10)) > 0) {
+		holder = pfj_flock_holder(&st);
+		if (holder != (pid_t)infile || kill(holder, 0) < 0)
+			holder = 0;
+	}
+	pfj_buf_free(&pidtext);
+	free(path);
+	return holder > 0 ? holder : 0;
 }
