@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,7 +25,33 @@
 #define PFJ_STR2(x) #x
 #define PFJ_STR(x) PFJ_STR2(x)
 
-const char pfj_crypto_soname[] = "libcrypto.so." PFJ_STR(OPENSSL_SHLIB_VERSION);
+#define PFJ_CRYPTO_SONAME "libcrypto.so." PFJ_STR(OPENSSL_SHLIB_VERSION)
+
+const char pfj_crypto_soname[] = PFJ_CRYPTO_SONAME;
+
+/*
+ * The dependency, declared for packaging tools: an ELF note in the
+ * freedesktop "dlopen metadata" format (section .note.dlopen, owner "FDO",
+ * type 0x407c0c0a, a JSON array), which dpkg's dh_dlopenlibdeps, RPM's
+ * dependency generators and "systemd-analyze inspect-elf" read, so that
+ * packages depend on libcrypto although it is not linked.
+ */
+#define PFJ_DLOPEN_JSON \
+	"[{\"feature\":\"crypto\",\"description\":\"SHA-256 of jail files, OpenSSL CA " \
+	"subject hashes, certificates and DH parameters\",\"priority\":\"required\"," \
+	"\"soname\":[\"" PFJ_CRYPTO_SONAME "\"]}]"
+
+__attribute__((used, section(".note.dlopen"))) _Alignas(4) static const struct {
+	struct {
+		uint32_t n_namesz, n_descsz, n_type;
+	} nhdr;
+	char name[sizeof("FDO")];
+	_Alignas(4) char json[sizeof(PFJ_DLOPEN_JSON)];
+} pfj_dlopen_note = {
+	.nhdr = { .n_namesz = sizeof("FDO"), .n_descsz = sizeof(PFJ_DLOPEN_JSON), .n_type = 0x407c0c0a },
+	.name = "FDO",
+	.json = PFJ_DLOPEN_JSON,
+};
 
 static struct pfj_crypto fns;
 static const struct pfj_crypto *loaded;
