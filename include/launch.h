@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "procfs.h"	/* pfj_proc_*, once declared here: older callers still find them */
 #include "util.h"
 
 struct pfj_launch {
@@ -37,16 +38,5 @@ pid_t pfj_launch_master(const struct pfj_launch *l, int *listener, char *why, si
 
 /* Capability names (libcap-ng's, as in pfjail.conf) to a mask; -1 + why for an unknown one. */
 int pfj_caps_mask(const struct pfj_strv *names, uint64_t *mask, char *why, size_t why_size);
-
-/* Read "Key:\t<hex>" from /proc/PID/status (pid 0: self).  0 or -errno. */
-int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val);
-/* Read "Key:\t<decimal>" likewise. */
-int pfj_proc_status_int(pid_t pid, const char *key, long *val);
-
-/* /proc/PID/NAME (pid 0: self) into buf, NUL-terminated: bytes read or -errno. */
-ssize_t pfj_proc_read(pid_t pid, const char *name, char *buf, size_t size);
-
-/* A process's command name (/proc/PID/comm), "?" when it cannot be read. */
-void pfj_proc_comm(pid_t pid, char *comm, size_t size);
 
 #endif

@@ -32,6 +32,7 @@
 #include <linux/capability.h>
 
 #include "launch.h"
+#include "procfs.h"
 #include "sandbox.h"
 
 #define REPORT_FD 3
@@ -49,92 +50,6 @@ int pfj_caps_mask(const struct pfj_strv *names, uint64_t *mask, char *why, size_
 		*mask |= 1ULL << c;
 	}
 	return 0;
-}
-
-ssize_t pfj_proc_read(pid_t pid, const char *name, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	else
-		snprintf(path, sizeof(path), "/proc/self/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-static int status_line(pid_t pid, const char *key, char *val, size_t size)
-{
-	char buf[4096];
-	size_t klen = strlen(key);
-	ssize_t n = pfj_proc_read(pid, "status", buf, sizeof(buf));
-
-	if (n < 0)
-		return (int)n;
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		if (strncmp(l, key, klen) == 0 && l[klen] == ':') {
-			char *v = l + klen + 1;
-			size_t m;
-
-			v += strspn(v, " \t");
-			m = strcspn(v, "\n");
-			if (m >= size)
-				return -ERANGE;
-			memcpy(val, v, m);
-			val[m] = '\0';
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* status_number - a status field as a number in base (unsigned, or signed) */
-static int status_number(pid_t pid, const char *key, int base, int is_signed,
-			 unsigned long long *u, long *l)
-{
-	char v[64], *end;
-	int r = status_line(pid, key, v, sizeof(v));
-
-	if (r < 0)
-		return r;
-	errno = 0;
-	if (is_signed)
-		*l = strtol(v, &end, base);
-	else
-		*u = strtoull(v, &end, base);
-	return errno || end == v || *end ? -EINVAL : 0;
-}
-
-int pfj_proc_status_hex(pid_t pid, const char *key, uint64_t *val)
-{
-	unsigned long long u = 0;
-	int r = status_number(pid, key, 16, 0, &u, NULL);
-
-	*val = u;
-	return r;
-}
-
-int pfj_proc_status_int(pid_t pid, const char *key, long *val)
-{
-	return status_number(pid, key, 10, 1, NULL, val);
-}
-
-/* proc_comm - a process's command name, "?" when it is gone */
-void pfj_proc_comm(pid_t pid, char *comm, size_t size)
-{
-	if (pfj_proc_read(pid, "comm", comm, size) <= 0)
-		snprintf(comm, size, "?");
-	comm[strcspn(comm, "\n")] = '\0';
 }
 
 /* ---- the child ------------------------------------------------------------------- */

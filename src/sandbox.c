@@ -20,7 +20,7 @@
 
 #include <seccomp.h>
 
-#include "launch.h"
+#include "procfs.h"
 #include "sandbox.h"
 
 int pfj_policy_parse(const char *text, const char *name, int skip_unknown,

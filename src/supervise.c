@@ -41,6 +41,7 @@
 #include "log.h"
 #include "manifest.h"
 #include "proc.h"
+#include "procfs.h"
 #include "sandbox.h"
 #include "sdnotify.h"
 #include "state.h"
