@@ -34,18 +34,12 @@ struct pfj_proc {
 /*
  * pfj_run in two halves, so that the caller can work while the helper
  * runs: start it (0 or -errno), then collect it with pfj_run_finish (same
- * result as pfj_run) or kill and reap it with pfj_run_cancel.  The helper
- * is kept off the caller's CPU (when there is another) so that both run.
+ * result as pfj_run) or kill and reap it with pfj_run_cancel.
  */
 int pfj_run_start(const char *const argv[], const char *const extra_env[],
 		  struct pfj_proc *p);
 int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res);
 void pfj_run_cancel(struct pfj_proc *p);
-
-/* pfj_run_start for one of several helpers started at once: the scheduler
- * spreads them; none is kept off the caller's CPU. */
-int pfj_run_start_many(const char *const argv[], const char *const extra_env[],
-		       struct pfj_proc *p);
 
 /* How long a helper may stay silent before it is killed (default 2 minutes). */
 void pfj_run_set_timeout(int ms);

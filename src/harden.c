@@ -391,7 +391,7 @@ void hd_fix_text(struct audit *a, struct result *r, const char *text)
 /* run_postconf_start - postconf -c DIR FLAGS... */
 static int run_start(const char *const argv[], struct pfj_proc *p, const char *what)
 {
-	int r = pfj_run_start_many(argv, NULL, p);
+	int r = pfj_run_start(argv, NULL, p);
 
 	if (r < 0)
 		pfj_err("cannot run %s: %s", what, strerror(-r));

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,36 +98,14 @@ static void child_exec(const char *const argv[], char *const envp[],
 	_exit(127);
 }
 
-/*
- * other_cpus - every CPU this process may use except the one it runs on,
- * or 0 when there is no other.  A new child starts on its parent's CPU:
- * either it runs first there (and postconf runs to its end while the
- * parent waits) or it waits behind the parent until the scheduler moves
- * one of them, up to a tick later.  The callers of pfj_run_start work while
- * postconf runs, so the child is moved off at once, by itself (when it
- * runs first) and by the parent (when the parent does).  Best effort.
- */
-static int other_cpus(cpu_set_t *set)
-{
-	int cpu = sched_getcpu();
-
-	if (cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(*set), set) < 0 ||
-	    CPU_COUNT(set) < 2 || !CPU_ISSET(cpu, set))
-		return 0;
-	CPU_CLR(cpu, set);
-	return 1;
-}
-
-/* start - pfj_run_start; away: move the child off this CPU (other_cpus) */
-static int start(const char *const argv[], const char *const extra_env[], struct pfj_proc *p,
-		 int away)
+/* start - pfj_run_start */
+static int start(const char *const argv[], const char *const extra_env[], struct pfj_proc *p)
 {
 	char *envp[32];
 	size_t ne = 0;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	cpu_set_t cpus;
 	pid_t pid;
-	int move, r;
+	int r;
 
 	p->pid = -1;
 	p->out_fd = p->err_fd = -1;
@@ -145,19 +122,14 @@ static int start(const char *const argv[], const char *const extra_env[], struct
 		r = -errno;
 		goto fail;
 	}
-	move = away && other_cpus(&cpus);
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
 		goto fail;
 	}
 	if (pid == 0) {
-		if (move)
-			sched_setaffinity(0, sizeof(cpus), &cpus);
 		child_exec(argv, envp, out[1], err[1]);
 	}
-	if (move)
-		sched_setaffinity(pid, sizeof(cpus), &cpus);
 	close(out[1]);
 	close(err[1]);
 	p->pid = pid;
@@ -177,13 +149,7 @@ fail:
 int pfj_run_start(const char *const argv[], const char *const extra_env[],
 		  struct pfj_proc *p)
 {
-	return start(argv, extra_env, p, 1);
-}
-
-int pfj_run_start_many(const char *const argv[], const char *const extra_env[],
-		       struct pfj_proc *p)
-{
-	return start(argv, extra_env, p, 0);
+	return start(argv, extra_env, p);
 }
 
 int pfj_run_finish(struct pfj_proc *p, struct pfj_run_result *res)
@@ -230,7 +196,7 @@ int pfj_run(const char *const argv[], const char *const extra_env[],
 	    struct pfj_run_result *res)
 {
 	struct pfj_proc p;
-	int r = start(argv, extra_env, &p, 0);	/* nothing to do meanwhile: no move */
+	int r = start(argv, extra_env, &p);
 
 	if (r < 0) {
 		memset(res, 0, sizeof(*res));
