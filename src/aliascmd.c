@@ -301,84 +301,120 @@ static unsigned nul_line(const struct pfj_buf *buf)
 	return line;
 }
 
-int pfj_aliases_root_check(const struct pfj_ctx *ctx, bool warn, struct pfj_root_check *rc)
+/* The aliases file Postfix uses, read and parsed (aliases and --check alike). */
+struct afile {
+	char *vals[2];			/* alias_maps, alias_database */
+	char *type, *mpath;		/* its TYPE:PATH as configured */
+	char *file;			/* PATH inside ROOT */
+	char *mapf;			/* the database postalias writes, or NULL */
+	struct pfj_cfile cf;
+	struct pfj_aliases al;
+	const struct pfj_alias *cur;	/* root's effective entry, or NULL */
+	size_t dups;			/* later root entries Postfix ignores */
+};
+
+/*
+ * afile_open - find, read and parse the aliases file: 0, or -1 with why
+ * (why is "" when pfj_cfile_open has already said what is wrong).  A later
+ * "root" entry, which Postfix ignores, is logged when warn is set.
+ */
+static int afile_open(const struct pfj_ctx *ctx, bool warn, struct afile *af, char *why,
+		      size_t why_size)
 {
 	static const char *const names[] = { "alias_maps", "alias_database" };
-	char *vals[2] = { NULL, NULL }, *type = NULL, *mpath = NULL, *file = NULL;
-	char *cache = pfj_state_path(ctx, "postconf-aliases"), *mapf = NULL;
-	struct pfj_cfile cf = { .dirfd = -1 };
-	struct pfj_aliases al = { 0 };
-	const struct pfj_alias *cur;
-	size_t dups = 0;
+	char *cache = pfj_state_path(ctx, "postconf-aliases");
 	unsigned nl;
-	int ret = -1, r;
+	int r;
 
-	memset(rc, 0, sizeof(*rc));
-	if (!cache) {
-		snprintf(rc->why, sizeof(rc->why), "out of memory");
-		return -1;
-	}
+	memset(af, 0, sizeof(*af));
+	af->cf.dirfd = -1;
+	why[0] = '\0';
+	if (!cache)
+		goto nomem;
 	/* --check keeps the cache current too (harden and supervise run it
 	 * each time): only a dry run writes nothing */
-	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache, !ctx->cli->dry_run, rc->why,
-				    sizeof(rc->why)) < 0)
-		goto out;
-	r = pick_map(vals[0], &type, &mpath);
+	r = pfj_postconf_get_cached(&ctx->pc, names, 2, af->vals, cache, !ctx->cli->dry_run, why,
+				    why_size);
+	free(cache);
+	if (r < 0)
+		return -1;
+	r = pick_map(af->vals[0], &af->type, &af->mpath);
 	if (r == -ENOENT)
-		r = pick_map(vals[1], &type, &mpath);
+		r = pick_map(af->vals[1], &af->type, &af->mpath);
 	if (r < 0) {
-		snprintf(rc->why, sizeof(rc->why), "%s: no file-backed map in alias_maps (%s) or "
-			 "alias_database (%s)", ctx->pc.config_dir, vals[0], vals[1]);
-		goto out;
+		snprintf(why, why_size, "%s: no file-backed map in alias_maps (%s) or alias_database (%s)",
+			 ctx->pc.config_dir, af->vals[0], af->vals[1]);
+		return -1;
 	}
-	if (!(file = pfj_root_path(ctx->cli->root, mpath)))
+	if (!(af->file = pfj_root_path(ctx->cli->root, af->mpath)))
 		goto nomem;
-	snprintf(rc->file, sizeof(rc->file), "%s", file);
-	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0) {
-		snprintf(rc->why, sizeof(rc->why), "%s cannot be read", file);
-		goto out;
+	if (pfj_cfile_open(NULL, af->file, 64u << 20, 1, &af->cf) < 0)
+		return -1;
+	/* postalias drops a line with a NUL byte: root's entry would not be what it says */
+	if ((nl = nul_line(&af->cf.data))) {
+		snprintf(why, why_size, "%s:%u: a NUL byte: Postfix drops this line", af->file, nl);
+		return -1;
 	}
-	if ((nl = nul_line(&cf.data))) {
-		snprintf(rc->why, sizeof(rc->why), "%s:%u: a NUL byte: Postfix drops this line", file, nl);
-		goto out;
-	}
-	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
+	if (pfj_aliases_parse(af->cf.data.data ? af->cf.data.data : "", af->cf.data.len, &af->al) < 0)
 		goto nomem;
-	mapf = map_file(type, file);
-	cur = pfj_aliases_find(&al, "root", &dups);
-	if (warn && dups) {
-		for (size_t i = 0, seen = 0; i < al.n; i++)
-			if (strcmp(al.ent[i].key, "root") == 0 && seen++)
+	/* Postfix reads TYPE:FILE as configured: that is the map to judge and rebuild */
+	af->mapf = map_file(af->type, af->file);
+	af->cur = pfj_aliases_find(&af->al, "root", &af->dups);
+	if (warn && af->dups) {
+		for (size_t i = 0, seen = 0; i < af->al.n; i++)
+			if (strcmp(af->al.ent[i].key, "root") == 0 && seen++)
 				pfj_warn("%s:%u: a later \"root\" entry, which Postfix ignores (the first one, line %u, wins)",
-					 file, al.ent[i].first_line, cur->first_line);
+					 af->file, af->al.ent[i].first_line, af->cur->first_line);
 	}
-	if (cur) {
+	return 0;
+nomem:
+	snprintf(why, why_size, "out of memory");
+	return -1;
+}
+
+static void afile_free(struct afile *af)
+{
+	for (int i = 0; i < 2; i++)
+		free(af->vals[i]);
+	free(af->type);
+	free(af->mpath);
+	free(af->file);
+	free(af->mapf);
+	pfj_cfile_free(&af->cf);
+	pfj_aliases_free(&af->al);
+}
+
+int pfj_aliases_root_check(const struct pfj_ctx *ctx, bool warn, struct pfj_root_check *rc)
+{
+	struct afile af;
+	int ret = -1;
+
+	memset(rc, 0, sizeof(*rc));
+	if (afile_open(ctx, warn, &af, rc->why, sizeof(rc->why)) < 0) {
+		if (!rc->why[0])
+			snprintf(rc->why, sizeof(rc->why), "%s cannot be read",
+				 af.file ? af.file : "the aliases file");
+		goto out;
+	}
+	snprintf(rc->file, sizeof(rc->file), "%s", af.file);
+	if (af.cur) {
 		rc->has_alias = 1;
-		rc->line = cur->first_line;
-		snprintf(rc->value, sizeof(rc->value), "%s", cur->value);
-		if ((rc->reaches_uid0 = reaches_uid0(&al, ctx->cli->root, "root", rc->via,
-						     sizeof(rc->via))) < 0)
-			goto nomem;
+		rc->line = af.cur->first_line;
+		snprintf(rc->value, sizeof(rc->value), "%s", af.cur->value);
+		if ((rc->reaches_uid0 = reaches_uid0(&af.al, ctx->cli->root, "root", rc->via,
+						     sizeof(rc->via))) < 0) {
+			snprintf(rc->why, sizeof(rc->why), "out of memory");
+			goto out;
+		}
 		/* what Postfix reads is the map: it must say what the file says */
 		if (!rc->reaches_uid0 &&
-		    !map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st,
-				cur->ncont ? NULL : cur->value, rc->why, sizeof(rc->why)))
+		    !map_agrees(ctx, af.type, af.file, af.mapf, af.cf.missing ? NULL : &af.cf.st,
+				af.cur->ncont ? NULL : af.cur->value, rc->why, sizeof(rc->why)))
 			rc->stale = 1;
 	}
 	ret = !rc->has_alias || rc->reaches_uid0 || rc->stale;
-	goto out;
-nomem:
-	snprintf(rc->why, sizeof(rc->why), "out of memory");
 out:
-	for (int i = 0; i < 2; i++)
-		free(vals[i]);
-	free(type);
-	free(mpath);
-	free(file);
-	free(cache);
-	free(mapf);
-	pfj_cfile_free(&cf);
-	pfj_aliases_free(&al);
+	afile_free(&af);
 	return ret;
 }
 
@@ -428,55 +464,30 @@ void pfj_root_check_describe(const struct pfj_root_check *rc, char *buf, size_t 
 
 int pfj_cmd_aliases(struct pfj_ctx *ctx)
 {
-	static const char *const names[] = { "alias_maps", "alias_database" };
 	const struct pfj_conf *conf = ctx->conf;
 	const char *user = ctx->cli->root_to ? ctx->cli->root_to : conf->aliases_root_to;
-	char *vals[2] = { NULL, NULL }, *type = NULL, *mpath = NULL, *file = NULL;
-	char *cache = NULL, *mapf = NULL, *mapbak = NULL, *backup = NULL, via[256], why[1024];
-	struct pfj_cfile cf = { .dirfd = -1 };
-	struct pfj_aliases al = { 0 };
+	const char *file, *type, *mapf;
+	char *mapbak = NULL, *backup = NULL, via[256], why[1024];
+	struct afile af;
 	struct pfj_buf newbuf = { 0 }, diff = { 0 };
 	const struct pfj_alias *cur;
-	size_t dups = 0;
+	size_t dups;
 	int status = PFJ_EXIT_ERROR, changed = 0, map_existed = 0, rebuild_only = 0, r;
 
 	if (ctx->cli->check)
 		return check(ctx);
-	cache = pfj_state_path(ctx, "postconf-aliases");
-	if (pfj_postconf_get_cached(&ctx->pc, names, 2, vals, cache,
-				    !ctx->cli->dry_run, why, sizeof(why)) < 0) {
-		pfj_err("%s", why);
+	if (afile_open(ctx, true, &af, why, sizeof(why)) < 0) {
+		if (why[0])
+			pfj_err("%s; nothing changed", why);
 		goto out;
 	}
-	r = pick_map(vals[0], &type, &mpath);
-	if (r == -ENOENT)
-		r = pick_map(vals[1], &type, &mpath);
-	if (r < 0) {
-		pfj_err("%s: no file-backed map in alias_maps (%s) or alias_database (%s)",
-			ctx->pc.config_dir, vals[0], vals[1]);
-		goto out;
-	}
-	if (!(file = pfj_root_path(ctx->cli->root, mpath)))
-		goto nomem;
-	if (pfj_cfile_open(NULL, file, 64u << 20, 1, &cf) < 0)
-		goto out;
-	if ((r = (int)nul_line(&cf.data))) {
-		pfj_err("%s:%d: a NUL byte: Postfix drops this line; nothing changed", file, r);
-		goto out;
-	}
-	if (pfj_aliases_parse(cf.data.data ? cf.data.data : "", cf.data.len, &al) < 0)
-		goto nomem;
-	/* Postfix reads TYPE:FILE as configured: that is the map to judge and rebuild */
-	mapf = map_file(type, file);
+	file = af.file;
+	type = af.type;
+	mapf = af.mapf;
+	cur = af.cur;
+	dups = af.dups;
 	if (mapf && !(mapbak = pfj_asprintf("%s%s", mapf, conf->aliases_backup_suffix)))
 		goto nomem;
-	cur = pfj_aliases_find(&al, "root", &dups);
-	if (dups) {
-		for (size_t i = 0, seen = 0; i < al.n; i++)
-			if (strcmp(al.ent[i].key, "root") == 0 && seen++)
-				pfj_warn("%s:%u: a later \"root\" entry, which Postfix ignores (the first one, line %u, wins)",
-					 file, al.ent[i].first_line, cur->first_line);
-	}
 
 	if (!user) {
 		pfj_err("no user to route root's mail to: give --root-to USER or set aliases.root_to in %s",
@@ -504,7 +515,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		snprintf(lname, sizeof(lname), "%s", user);
 		for (char *c = lname; *c; c++)
 			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
-		loop = reaches_uid0(&al, ctx->cli->root, lname, via, sizeof(via));
+		loop = reaches_uid0(&af.al, ctx->cli->root, lname, via, sizeof(via));
 		/* the user's own aliases must not lead back to root */
 		if (loop > 0) {
 			pfj_err("%s: \"%s\" routes back to %s through the aliases (a loop); nothing changed",
@@ -515,18 +526,18 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 
 	/* what killed runs left beside the file: their temporaries, a map's copy */
 	if (!ctx->cli->dry_run) {
-		char *bk = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix);
-		char *keep[2] = { cf.name, bk };
+		char *bk = pfj_asprintf("%s%s", af.cf.name, conf->aliases_backup_suffix);
+		char *keep[2] = { af.cf.name, bk };
 
 		if (bk)
-			pfj_remove_temps_at(cf.dirfd, not_aliases_file, keep, NULL);
+			pfj_remove_temps_at(af.cf.dirfd, not_aliases_file, keep, NULL);
 		free(bk);
 		if (mapbak && unlink(mapbak) == 0)
 			pfj_info("%s: removed (left by an interrupted run)", mapbak);
 	}
 	if (cur && strcmp(cur->value, user) == 0 && cur->ncont == 0) {
 		/* the text is right; "nothing to change" only if the map says so too */
-		if (map_agrees(ctx, type, file, mapf, cf.missing ? NULL : &cf.st, user, why,
+		if (map_agrees(ctx, type, file, mapf, af.cf.missing ? NULL : &af.cf.st, user, why,
 			       sizeof(why))) {
 			if (ctx->cli->json) {
 				struct pfj_json j = { 0 };
@@ -556,7 +567,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		}
 		rebuild_only = 1;
 	} else {
-		if (pfj_aliases_set_root(cf.data.data ? cf.data.data : "", cf.data.len, &al, user,
+		if (pfj_aliases_set_root(af.cf.data.data ? af.cf.data.data : "", af.cf.data.len, &af.al, user,
 					 &newbuf) < 0)
 			goto nomem;
 		changed = 1;
@@ -565,7 +576,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 			       cur ? cur->value : "(no alias: root's own mailbox)", user,
 			       ctx->cli->dry_run ? " (dry run)" : "");
 		if (ctx->cli->dry_run) {
-			if (pfj_diff(file, cf.data.data ? cf.data.data : "", cf.data.len, newbuf.data,
+			if (pfj_diff(file, af.cf.data.data ? af.cf.data.data : "", af.cf.data.len, newbuf.data,
 				     newbuf.len, &diff) < 0)
 				goto nomem;
 			if (!ctx->cli->json)
@@ -577,7 +588,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 
 	/* write the file, keep the map, rebuild; put both back if postalias
 	 * fails or the rebuilt map does not answer the user for root */
-	if (!(backup = pfj_asprintf("%s%s", cf.name, conf->aliases_backup_suffix)))
+	if (!(backup = pfj_asprintf("%s%s", af.cf.name, conf->aliases_backup_suffix)))
 		goto nomem;
 	map_existed = mapf && access(mapf, F_OK) == 0;
 	if (map_existed && copy_file(mapf, mapbak) < 0) {
@@ -587,16 +598,16 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	}
 	if (!rebuild_only) {
 		struct pfj_replace_opts opts = {
-			.mode = cf.missing ? 0644 : cf.st.st_mode & 07777,
-			.uid = cf.missing ? 0 : cf.st.st_uid,
-			.gid = cf.missing ? 0 : cf.st.st_gid,
-			.backup = cf.missing ? NULL : backup,
+			.mode = af.cf.missing ? 0644 : af.cf.st.st_mode & 07777,
+			.uid = af.cf.missing ? 0 : af.cf.st.st_uid,
+			.gid = af.cf.missing ? 0 : af.cf.st.st_gid,
+			.backup = af.cf.missing ? NULL : backup,
 		};
 		const char *stage;
 
-		r = pfj_replace_at(cf.dirfd, cf.name, newbuf.data, newbuf.len, &opts, &stage);
+		r = pfj_replace_at(af.cf.dirfd, af.cf.name, newbuf.data, newbuf.len, &opts, &stage);
 		if (r < 0) {
-			pfj_err("%s: cannot replace (%s): %s; nothing changed", cf.real, stage,
+			pfj_err("%s: cannot replace (%s): %s; nothing changed", af.cf.real, stage,
 				strerror(-r));
 			if (map_existed)
 				unlink(mapbak);
@@ -609,10 +620,10 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 
 		if (rebuild_only)
 			;	/* the file was not touched */
-		else if (cf.missing)
-			bad = unlinkat(cf.dirfd, cf.name, 0) < 0;
+		else if (af.cf.missing)
+			bad = unlinkat(af.cf.dirfd, af.cf.name, 0) < 0;
 		else
-			bad = pfj_restore_backup_at(cf.dirfd, cf.name, backup) < 0;
+			bad = pfj_restore_backup_at(af.cf.dirfd, af.cf.name, backup) < 0;
 		if (map_existed)
 			bad |= rename(mapbak, mapf) < 0;
 		else if (mapf)
@@ -627,7 +638,7 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 		pfj_info("%s: root routed to %s; map rebuilt with postalias", file, user);
 	else
 		pfj_info("%s: root now routed to %s; previous version in %s%s, map rebuilt with postalias",
-			 file, user, cf.real, conf->aliases_backup_suffix);
+			 file, user, af.cf.real, conf->aliases_backup_suffix);
 	status = PFJ_EXIT_OK;
 report:
 	if (ctx->cli->json) {
@@ -651,17 +662,9 @@ nomem:
 	pfj_err("out of memory");
 	status = PFJ_EXIT_ERROR;
 out:
-	for (int i = 0; i < 2; i++)
-		free(vals[i]);
-	free(type);
-	free(mpath);
-	free(file);
-	free(cache);
-	free(mapf);
+	afile_free(&af);
 	free(mapbak);
 	free(backup);
-	pfj_cfile_free(&cf);
-	pfj_aliases_free(&al);
 	pfj_buf_free(&newbuf);
 	pfj_buf_free(&diff);
 	return status;
