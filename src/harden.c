@@ -627,13 +627,14 @@ static pid_t master_pid(const struct audit *a)
 static void print_text(const struct audit *a, bool verbose)
 {
 	size_t nfail[4] = { 0 }, npass = 0, ninfo = 0;
+	pid_t master;
 
 	printf("pfjail harden: %s (Postfix %s), %zu smtpd service%s", a->ctx->pc.config_dir,
 	       hd_mval(a, "mail_version"), a->nsvc, a->nsvc == 1 ? "" : "s");
 	for (size_t i = 0; i < a->nsvc; i++)
 		printf("%s%s", i ? ", " : ": ", a->svc[i].name);
-	if (master_pid(a))
-		printf("; master runs (pid %ld)\n", (long)master_pid(a));
+	if ((master = master_pid(a)))
+		printf("; master runs (pid %ld)\n", (long)master);
 	else
 		printf("; master is not running (the audit reads the configuration only)\n");
 	for (int sev = SEV_HIGH; sev <= SEV_INFO; sev++) {
@@ -860,6 +861,7 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 	struct audit a = { .ctx = ctx };
 	struct pfj_json j = { 0 }, *jp = cli->json ? &j : NULL;
 	int status = PFJ_EXIT_ERROR, changed = 0;
+	pid_t master;
 
 	if (cli->probe && !pfj_root_is_host(cli->root)) {
 		pfj_err("--probe starts a copy of the instance: it cannot run on a system image (-R)");
@@ -873,8 +875,8 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 		pfj_json_int(jp, "schema", 1);
 		pfj_json_str(jp, "config_directory", ctx->pc.config_dir);
 		pfj_json_str(jp, "mail_version", hd_mval(&a, "mail_version"));
-		if (master_pid(&a))
-			pfj_json_int(jp, "master_pid", master_pid(&a));
+		if ((master = master_pid(&a)))
+			pfj_json_int(jp, "master_pid", master);
 		else
 			pfj_json_str(jp, "master_pid", NULL);
 	}
