@@ -16,6 +16,7 @@ enum pfj_log_dest {
 	PFJ_LOG_AUTO,		/* stderr on a terminal or in the foreground, syslog under a service manager */
 	PFJ_LOG_STDERR,
 	PFJ_LOG_SYSLOG,
+	PFJ_LOG_BOTH,		/* stderr and syslog: a packaging hook, whose output apt scrolls away */
 };
 
 /* verbosity: -1 quiet (errors and warnings only), 0 normal, 1+ verbose. */

@@ -42,7 +42,7 @@ const char pfj_usage_text[] =
 	"\n"
 	"Command options:\n"
 	"  build, hook:  --no-reload       do not reload a running Postfix\n"
-	"  build:        --take-over       own a jail the distribution's script fills\n"
+	"  build, hook:  --take-over       own a jail the distribution's script fills\n"
 	"  hook:         --instance NAME   the Postfix instance (postmulti name, - default)\n"
 	"  verify:       --boot            the boot-time check: apply verify.policy\n"
 	"  aliases:      --root-to USER    route root's mail to USER\n"
@@ -135,7 +135,7 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		{ "--root-to", 1u << PFJ_CMD_ALIASES },
 		{ "--check", 1u << PFJ_CMD_ALIASES },
 		{ "--boot", 1u << PFJ_CMD_VERIFY },
-		{ "--take-over", 1u << PFJ_CMD_BUILD },
+		{ "--take-over", 1u << PFJ_CMD_BUILD | 1u << PFJ_CMD_HOOK },
 		{ "--instance", 1u << PFJ_CMD_HOOK },
 		{ "--probe", 1u << PFJ_CMD_HARDEN },
 		{ "--fix", 1u << PFJ_CMD_HARDEN },
@@ -281,6 +281,11 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 				 cmd_opts[i].name, command_names[cli->command]);
 			return -1;
 		}
+	}
+	/* a hook before master starts checks the jail; it never takes it over */
+	if (cli->take_over && cli->instance) {
+		snprintf(why, why_size, "--take-over is not an option of hook --instance");
+		return -1;
 	}
 	return 0;
 }

@@ -6,7 +6,9 @@
  * check started by systemd want syslog (facility mail, like Postfix, so the
  * messages land next to Postfix's own).  PFJ_LOG_AUTO picks syslog only when
  * stderr is not a terminal and a service manager started us (INVOCATION_ID is
- * set by systemd for every unit it runs); everything else gets stderr.
+ * set by systemd for every unit it runs); everything else gets stderr.  A
+ * hook run by a dpkg maintainer script gets both (PFJ_LOG_BOTH): apt
+ * scrolls its output away, the journal keeps the record.
  *
  * Callers put the object a message is about (file, file:line, path, service)
  * at the start of the message; this module adds only the severity.
@@ -34,9 +36,10 @@ void pfj_log_init(enum pfj_log_dest dest, int verbosity)
 		dest = (!isatty(STDERR_FILENO) && inv && *inv) ?
 			PFJ_LOG_SYSLOG : PFJ_LOG_STDERR;
 	}
-	if (log_dest == PFJ_LOG_SYSLOG && dest != PFJ_LOG_SYSLOG)
+	if ((log_dest == PFJ_LOG_SYSLOG || log_dest == PFJ_LOG_BOTH) &&
+	    dest != PFJ_LOG_SYSLOG && dest != PFJ_LOG_BOTH)
 		closelog();
-	if (dest == PFJ_LOG_SYSLOG)
+	if (dest == PFJ_LOG_SYSLOG || dest == PFJ_LOG_BOTH)
 		openlog("pfjail", LOG_PID | LOG_NDELAY, LOG_MAIL);
 	log_dest = dest;
 	log_verbosity = verbosity;
@@ -86,9 +89,9 @@ void pfj_logv(enum pfj_log_level level, const char *fmt, va_list ap)
 		return;
 	errno = saved_errno;	/* keep %m meaningful */
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (log_dest == PFJ_LOG_SYSLOG)
+	if (log_dest == PFJ_LOG_SYSLOG || log_dest == PFJ_LOG_BOTH)
 		syslog(prio[level], "%s%s", tag[level], buf);
-	else
+	if (log_dest != PFJ_LOG_SYSLOG)
 		fprintf(stderr, "pfjail: %s%s\n", tag[level], buf);
 	errno = saved_errno;
 }

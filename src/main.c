@@ -36,9 +36,19 @@ int main(int argc, char *argv[])
 		fputs(pfj_usage_text, stdout);
 		return PFJ_EXIT_OK;
 	}
-	/* services (supervise, the boot-time verify) log to syslog under systemd */
-	pfj_log_init(cli.command == PFJ_CMD_SUPERVISE || cli.boot ? PFJ_LOG_AUTO : PFJ_LOG_STDERR,
-		     cli.verbosity);
+	/* services (supervise, the boot-time verify) log to syslog under
+	 * systemd; a hook run by a dpkg maintainer script (dpkg sets
+	 * DPKG_MAINTSCRIPT_NAME) to stderr and syslog */
+	{
+		const char *ms = getenv("DPKG_MAINTSCRIPT_NAME");
+		enum pfj_log_dest dest = PFJ_LOG_STDERR;
+
+		if (cli.command == PFJ_CMD_SUPERVISE || cli.boot)
+			dest = PFJ_LOG_AUTO;
+		else if (cli.command == PFJ_CMD_HOOK && ms && *ms)
+			dest = PFJ_LOG_BOTH;
+		pfj_log_init(dest, cli.verbosity);
+	}
 
 	/* The configuration is loaded and validated before any command runs. */
 	if (pfj_conf_load_cli(&conf, &cli) < 0)

@@ -58,6 +58,12 @@ static void check_hook(const struct pfj_cli *c)
 	assert_true(c->no_reload);
 }
 
+static void check_take_over(const struct pfj_cli *c)
+{
+	assert_true(c->take_over);
+	assert_string_equal(c->event, "configure");
+}
+
 static void check_no_reload(const struct pfj_cli *c)
 {
 	assert_true(c->no_reload);
@@ -78,6 +84,10 @@ static const struct cli_case cases[] = {
 	{ "quiet", "-q build", 1, PFJ_CMD_BUILD, NULL, check_quiet },
 	{ "aliases options", "aliases --root-to alice --check", 1, PFJ_CMD_ALIASES, NULL, check_aliases },
 	{ "hook with event", "hook --no-reload tzdata", 1, PFJ_CMD_HOOK, NULL, check_hook },
+	{ "hook --take-over", "hook --take-over configure", 1, PFJ_CMD_HOOK, NULL, check_take_over },
+	{ "hook --take-over --instance", "hook --take-over --instance - start", 0, 0,
+	  "--take-over is not an option of hook --instance", NULL },
+	{ "--take-over on verify", "verify --take-over", 0, 0, "--take-over is not an option of verify", NULL },
 	{ "build --no-reload", "build --no-reload", 1, PFJ_CMD_BUILD, NULL, check_no_reload },
 	{ "supervise", "supervise", 1, PFJ_CMD_SUPERVISE, NULL, NULL },
 	{ "verify --boot", "verify --boot", 1, PFJ_CMD_VERIFY, NULL, NULL },
