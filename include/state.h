@@ -14,6 +14,14 @@ char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix);
 char *pfj_manifest_path(const struct pfj_ctx *ctx);
 
 /*
+ * Note a file pfjail wrote outside the jail (a backup of master.cf, of the
+ * aliases file, of main.cf) in $state_dir/INSTANCE.files, one path per
+ * line as the system sees it (without -R's ROOT), so that a package's
+ * purge can remove what pfjail left.  A failure is a warning only.
+ */
+void pfj_state_note_file(const struct pfj_ctx *ctx, const char *path);
+
+/*
  * Take this instance's lock ($state_dir/INSTANCE.lock, flock): build,
  * aliases and hook take turns.  When another run holds it, say so on
  * stderr and wait up to lock_timeout seconds.  The descriptor, for

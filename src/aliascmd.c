@@ -634,6 +634,13 @@ int pfj_cmd_aliases(struct pfj_ctx *ctx)
 	}
 	if (mapbak)
 		unlink(mapbak);
+	if (!rebuild_only && !af.cf.missing) {
+		char *bk = pfj_asprintf("%s%s", af.cf.real, conf->aliases_backup_suffix);
+
+		if (bk)
+			pfj_state_note_file(ctx, bk);
+		free(bk);
+	}
 	if (rebuild_only)
 		pfj_info("%s: root routed to %s; map rebuilt with postalias", file, user);
 	else

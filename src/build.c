@@ -411,6 +411,13 @@ int pfj_build_master(struct pfj_ctx *ctx, struct pfj_json *json, struct pfj_buil
 	}
 	written = 1;
 	bs->changes = (int)nchange;
+	{
+		char *bk = pfj_asprintf("%s%s", mf.real, conf->master_backup_suffix);
+
+		if (bk)
+			pfj_state_note_file(ctx, bk);
+		free(bk);
+	}
 	/* master.cf is part of the cache key: re-key it, values are global */
 	if ((cache = pfj_state_path(ctx, "postconf"))) {
 		pfj_postconf_cache_store(&ctx->pc, names, PFJ_BS_NSETTINGS, vals, cache);

@@ -268,6 +268,15 @@ int hd_apply_fixes(struct audit *a, struct pfj_json *j, int *changed)
 			pfj_err("writing %s/%s (%s): %s; nothing changed", dir, snapshot, stage, strerror(-e));
 			goto out;
 		}
+		{
+			const char *sl = strrchr(f[0].cf.real, '/');
+			char *sp = sl ? pfj_asprintf("%.*s/%s", (int)(sl - f[0].cf.real), f[0].cf.real,
+						     snapshot) : NULL;
+
+			if (sp)
+				pfj_state_note_file(ctx, sp);
+			free(sp);
+		}
 		pfj_run_result_free(&res);
 	}
 	for (int i = 0; i < 2; i++) {
@@ -290,6 +299,13 @@ int hd_apply_fixes(struct audit *a, struct pfj_json *j, int *changed)
 			goto restore;
 		}
 		f[i].written = true;
+		{
+			char *bk = pfj_asprintf("%s%s", f[i].cf.real, ctx->conf->master_backup_suffix);
+
+			if (bk)
+				pfj_state_note_file(ctx, bk);
+			free(bk);
+		}
 	}
 	/* Postfix's own check of the result, else the previous files go back */
 	{

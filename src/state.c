@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "jailfs.h"
 #include "log.h"
+#include "safefile.h"
 #include "state.h"
 #include "util.h"
 
@@ -78,6 +79,62 @@ char *pfj_state_path(const struct pfj_ctx *ctx, const char *suffix)
 char *pfj_manifest_path(const struct pfj_ctx *ctx)
 {
 	return pfj_state_path(ctx, "manifest");
+}
+
+void pfj_state_note_file(const struct pfj_ctx *ctx, const char *path)
+{
+	const char *root = ctx->cli->root;
+	char *dir = NULL, *base = NULL, *line = NULL, why[1024];
+	struct pfj_buf have = { 0 };
+	struct stat st;
+	size_t rl;
+	int dfd = -1, fd = -1, r;
+
+	/* the path inside the system: -R's ROOT is not part of it */
+	if (!pfj_root_is_host(root) && (rl = strlen(root)) && strncmp(path, root, rl) == 0 &&
+	    path[rl] == '/')
+		path += rl;
+	if (path[0] != '/' || strchr(path, '\n')) {
+		pfj_warn("%s: not noted in pfjail's state (not a plain absolute path); a purge will not remove it",
+			 path);
+		return;
+	}
+	if (pfj_state_location(ctx, "files", &dir, &base) < 0 ||
+	    !(line = pfj_asprintf("%s\n", path))) {
+		pfj_err("out of memory");
+		goto out;
+	}
+	if ((dfd = pfj_state_dir_open(dir, why, sizeof(why))) < 0) {
+		pfj_warn("%s; %s is not noted, a purge will not remove it", why, path);
+		goto out;
+	}
+	r = pfj_read_at(dfd, base, 1u << 20, &have, &st);
+	if (r < 0 && r != -ENOENT) {
+		pfj_warn("%s/%s: %s; %s is not noted, a purge will not remove it", dir, base,
+			 strerror(-r), path);
+		goto out;
+	}
+	/* already noted: a file is listed once however often it is rewritten */
+	for (const char *l = have.data; r == 0 && l && *l; ) {
+		const char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) : strlen(l);
+
+		if (n == strlen(path) && memcmp(l, path, n) == 0)
+			goto out;
+		l = nl ? nl + 1 : NULL;
+	}
+	fd = openat(dfd, base, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		pfj_warn("%s/%s: cannot note %s: %m; a purge will not remove it", dir, base, path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	pfj_buf_free(&have);
+	free(line);
+	free(dir);
+	free(base);
 }
 
 /* holder - the pid holding the lock on fd, or 0 when not known */
