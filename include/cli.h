@@ -41,6 +41,7 @@ struct pfj_cli {
 	const char *instance;		/* hook --instance NAME: a postmulti instance */
 	bool probe;			/* harden --probe: test a scratch copy live */
 	bool fix;			/* harden --fix: apply the safe fixes */
+	const char *textfile;		/* verify, harden --textfile FILE: Prometheus metrics */
 	/* internal, no option: verify only the jail against what build placed,
 	 * not the host's side (sources that changed, master.cf) */
 	bool jail_only;

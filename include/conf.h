@@ -43,6 +43,7 @@ struct pfj_conf {
 	/* verify */
 	char *verify_policy;		/* warn | enforce */
 	char *verify_user;		/* account the unprivileged worker runs as */
+	char *verify_textfile;		/* Prometheus metrics of every verify of the host, or NULL */
 	int verify_workers;		/* 0: one per CPU */
 	int verify_timeout;		/* seconds the jail walker may take */
 

@@ -45,6 +45,7 @@ const char pfj_usage_text[] =
 	"  build, hook:  --take-over       own a jail the distribution's script fills\n"
 	"  hook:         --instance NAME   the Postfix instance (postmulti name, - default)\n"
 	"  verify:       --boot            the boot-time check: apply verify.policy\n"
+	"  verify, harden: --textfile FILE write Prometheus metrics to FILE (atomically)\n"
 	"  aliases:      --root-to USER    route root's mail to USER\n"
 	"                --check           only check; exit 1 if root's mail reaches root\n"
 	"  harden:       --probe           also test a scratch copy live over SMTP\n"
@@ -81,6 +82,7 @@ enum {
 	OPT_INSTANCE,
 	OPT_PROBE,
 	OPT_FIX,
+	OPT_TEXTFILE,
 };
 
 static const struct option long_options[] = {
@@ -101,6 +103,7 @@ static const struct option long_options[] = {
 	{ "instance", required_argument, NULL, OPT_INSTANCE },
 	{ "probe", no_argument, NULL, OPT_PROBE },
 	{ "fix", no_argument, NULL, OPT_FIX },
+	{ "textfile", required_argument, NULL, OPT_TEXTFILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -139,6 +142,7 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 		{ "--instance", 1u << PFJ_CMD_HOOK },
 		{ "--probe", 1u << PFJ_CMD_HARDEN },
 		{ "--fix", 1u << PFJ_CMD_HARDEN },
+		{ "--textfile", 1u << PFJ_CMD_VERIFY | 1u << PFJ_CMD_HARDEN },
 	};
 	bool used[sizeof(cmd_opts) / sizeof(cmd_opts[0])] = { false };
 	bool help = false, version = false;
@@ -238,6 +242,18 @@ int pfj_cli_parse(int argc, char *argv[], struct pfj_cli *cli,
 			cli->fix = true;
 			used[7] = true;
 			break;
+		case OPT_TEXTFILE: {
+			const char *base = strrchr(optarg, '/');
+
+			base = base ? base + 1 : optarg;
+			if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+				snprintf(why, why_size, "--textfile needs a file name, not \"%s\"", optarg);
+				return -1;
+			}
+			cli->textfile = optarg;
+			used[8] = true;
+			break;
+		}
 		case ':':
 			snprintf(why, why_size, "option %s needs an argument",
 				 argv[optind - 1]);

@@ -92,6 +92,7 @@ static const struct conf_item schema[] = {
 	{ "verify", "user", T_USER, OFF(verify_user), .def_s = "nobody" },
 	{ "verify", "workers", T_INT, OFF(verify_workers), .def_i = 0, .min = 0, .max = 64 },
 	{ "verify", "timeout", T_INT, OFF(verify_timeout), .def_i = 600, .min = 1, .max = 86400 },
+	{ "verify", "textfile", T_PATH, OFF(verify_textfile), .def_s = NULL },
 
 	{ "harden", "policy", T_ENUM, OFF(harden_policy), .def_s = "warn",
 	  .choices = V("off", "warn") },
@@ -310,8 +311,8 @@ static int load_item(struct loader *ld, struct pfj_conf *conf,
 		v = config_setting_get_string(s);
 		if (strstr(it->name, "suffix") && (why = suffix_problem(v)))
 			return fail(ld, s, "setting '%s': \"%s\" %s", full, v, why);
-		/* An optional user (no default) may be set to "" to mean unset. */
-		if (it->type == T_USER && !it->def_s && !*v) {
+		/* An optional user or path (no default) may be set to "" to mean unset. */
+		if ((it->type == T_USER || it->type == T_PATH) && !it->def_s && !*v) {
 			free(*dst);
 			*dst = NULL;
 			return 0;

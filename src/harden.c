@@ -43,6 +43,7 @@
 #include "harden-int.h"
 #include "harden.h"
 #include "json.h"
+#include "metrics.h"
 #include "log.h"
 #include "mastercf.h"
 #include "probe.h"
@@ -853,6 +854,56 @@ out:
 	return ret;
 }
 
+/* ---------------------------------------------------------------- metrics */
+
+/*
+ * write_metrics - one pfjail_harden_check_failed series per check, service
+ * and severity (a check judged offline and live counts as failed if
+ * either failed: the collector refuses a series given twice)
+ */
+static int write_metrics(const struct audit *a, const char *path, double started)
+{
+	struct pfj_metrics mx = { 0 };
+	char why[1024];
+	bool *done = calloc(a->nres + 1, sizeof(*done));
+	int wr;
+
+	if (!done) {
+		pfj_err("%s: out of memory; the metrics are not written", path);
+		return -1;
+	}
+	pfj_metrics_family(&mx, "pfjail_harden_check_failed", "gauge",
+			   "1 if the check of pfjail harden failed for the service (\"\" is the whole instance), else 0.");
+	for (size_t i = 0; i < a->nres; i++) {
+		const struct result *r = &a->res[i];
+		const char *svc = r->service ? r->service : "";
+		const char *labels[] = { "id", r->def->id, "service", svc,
+					 "severity", sev_names[r->def->sev], NULL };
+		int failed = r->status == ST_FAIL;
+
+		if (done[i])
+			continue;
+		for (size_t k = i + 1; k < a->nres; k++) {
+			const struct result *o = &a->res[k];
+
+			if (!done[k] && o->def == r->def &&
+			    strcmp(o->service ? o->service : "", svc) == 0) {
+				done[k] = true;
+				failed |= o->status == ST_FAIL;
+			}
+		}
+		pfj_metrics_sample(&mx, "pfjail_harden_check_failed", labels, failed);
+	}
+	pfj_metrics_family(&mx, "pfjail_harden_last_run_timestamp_seconds", "gauge",
+			   "When the last pfjail harden started, in seconds since the epoch.");
+	pfj_metrics_sample(&mx, "pfjail_harden_last_run_timestamp_seconds", NULL, started);
+	if ((wr = pfj_metrics_write(&mx, path, why, sizeof(why))) < 0)
+		pfj_err("%s", why);
+	pfj_metrics_free(&mx);
+	free(done);
+	return wr;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 int pfj_cmd_harden(struct pfj_ctx *ctx)
@@ -861,6 +912,7 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 	struct audit a = { .ctx = ctx };
 	struct pfj_json j = { 0 }, *jp = cli->json ? &j : NULL;
 	int status = PFJ_EXIT_ERROR, changed = 0;
+	double started = pfj_metrics_now();
 	pid_t master;
 
 	if (cli->probe && !pfj_root_is_host(cli->root)) {
@@ -915,6 +967,8 @@ int pfj_cmd_harden(struct pfj_ctx *ctx)
 	for (size_t i = 0; i < a.nres; i++)
 		if (a.res[i].status == ST_FAIL)
 			status = PFJ_EXIT_FINDINGS;
+	if (cli->textfile && write_metrics(&a, cli->textfile, started) < 0)
+		status = PFJ_EXIT_ERROR;
 	if (jp) {
 		json_results(&a, jp);
 		pfj_json_obj_end(jp);

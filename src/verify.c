@@ -37,6 +37,7 @@
 #include "jail.h"
 #include "jailfs.h"
 #include "json.h"
+#include "metrics.h"
 #include "log.h"
 #include "manifest.h"
 #include "mastercf.h"
@@ -590,6 +591,53 @@ static int cmp_finding(const void *a, const void *b)
 	return c ? c : x->cls - y->cls;
 }
 
+/*
+ * write_metrics - the run's result for node_exporter's textfile collector:
+ * every finding class is listed (0 when absent) so that a series never
+ * vanishes; error: verify could not finish (the counts are then unknown,
+ * and clean is 0)
+ */
+static int write_metrics(const char *path, const struct findings *fs, size_t entries,
+			 int error, double started, const struct timespec *t0)
+{
+	struct pfj_metrics mx = { 0 };
+	struct timespec t1;
+	int counts[PFJ_F_NCLASSES] = { 0 }, r;
+	char why[1024];
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (size_t i = 0; i < fs->n; i++)
+		counts[fs->f[i].cls]++;
+	pfj_metrics_family(&mx, "pfjail_verify_clean", "gauge",
+			   "1 if the last pfjail verify found the jail clean, 0 if it found something or failed.");
+	pfj_metrics_sample(&mx, "pfjail_verify_clean", NULL, !error && fs->n == 0);
+	pfj_metrics_family(&mx, "pfjail_verify_error", "gauge",
+			   "1 if the last pfjail verify could not finish (no manifest, an unreadable jail).");
+	pfj_metrics_sample(&mx, "pfjail_verify_error", NULL, error);
+	pfj_metrics_family(&mx, "pfjail_verify_findings", "gauge",
+			   "Findings of the last pfjail verify, by class (pfjail(8), verify).");
+	for (int c = 0; c < PFJ_F_NCLASSES; c++) {
+		const char *labels[] = { "class", pfj_finding_name(c), NULL };
+
+		pfj_metrics_sample(&mx, "pfjail_verify_findings", labels, counts[c]);
+	}
+	pfj_metrics_family(&mx, "pfjail_verify_entries", "gauge",
+			   "Entries of the jail's manifest the last pfjail verify checked.");
+	pfj_metrics_sample(&mx, "pfjail_verify_entries", NULL, (double)entries);
+	pfj_metrics_family(&mx, "pfjail_verify_last_run_timestamp_seconds", "gauge",
+			   "When the last pfjail verify started, in seconds since the epoch.");
+	pfj_metrics_sample(&mx, "pfjail_verify_last_run_timestamp_seconds", NULL, started);
+	pfj_metrics_family(&mx, "pfjail_verify_duration_seconds", "gauge",
+			   "How long the last pfjail verify took, in seconds.");
+	pfj_metrics_sample(&mx, "pfjail_verify_duration_seconds", NULL,
+			   (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	r = pfj_metrics_write(&mx, path, why, sizeof(why));
+	if (r < 0)
+		pfj_warn("%s", why);
+	pfj_metrics_free(&mx);
+	return r;
+}
+
 int pfj_cmd_verify(struct pfj_ctx *ctx)
 {
 	static const char *const names[] = {
@@ -610,7 +658,15 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 	gid_t wgid;
 	char why[1024];
 	int rootfd = -1, status = PFJ_EXIT_ERROR, r;
+	/* --textfile, else verify.textfile when "pfjail verify" checks the
+	 * host's own jail (not the checks inside hook or supervise) */
+	const char *textfile = ctx->cli->textfile ? ctx->cli->textfile :
+		ctx->cli->command == PFJ_CMD_VERIFY && pfj_root_is_host(ctx->cli->root) ?
+		conf->verify_textfile : NULL;
+	double started = pfj_metrics_now();
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cache = pfj_state_path(ctx, "postconf-verify");
 	if (pfj_postconf_get_cached(&ctx->pc, names, 4, vals, cache, 1, why, sizeof(why)) < 0) {
 		pfj_err("%s", why);
@@ -757,6 +813,12 @@ int pfj_cmd_verify(struct pfj_ctx *ctx)
 nomem:
 	pfj_err("out of memory");
 out:
+	/* metrics that cannot be written: an error when --textfile asked for
+	 * them, a warning for verify.textfile (a side channel of monitoring
+	 * never decides whether Postfix starts) */
+	if (textfile && write_metrics(textfile, &fs, m.n, status == PFJ_EXIT_ERROR, started, &t0) < 0 &&
+	    ctx->cli->textfile)
+		status = PFJ_EXIT_ERROR;
 	/* at boot, "warn" reports (above) and lets Postfix start anyway */
 	if (ctx->cli->boot && status != PFJ_EXIT_OK && strcmp(conf->verify_policy, "warn") == 0) {
 		pfj_warn("verify.policy is \"warn\": Postfix may start despite %s",

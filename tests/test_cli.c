@@ -64,6 +64,11 @@ static void check_take_over(const struct pfj_cli *c)
 	assert_string_equal(c->event, "configure");
 }
 
+static void check_textfile(const struct pfj_cli *c)
+{
+	assert_string_equal(c->textfile, "/var/lib/prometheus/node-exporter/pfjail.prom");
+}
+
 static void check_no_reload(const struct pfj_cli *c)
 {
 	assert_true(c->no_reload);
@@ -88,6 +93,13 @@ static const struct cli_case cases[] = {
 	{ "hook --take-over --instance", "hook --take-over --instance - start", 0, 0,
 	  "--take-over is not an option of hook --instance", NULL },
 	{ "--take-over on verify", "verify --take-over", 0, 0, "--take-over is not an option of verify", NULL },
+	{ "verify --textfile", "verify --textfile /var/lib/prometheus/node-exporter/pfjail.prom", 1,
+	  PFJ_CMD_VERIFY, NULL, check_textfile },
+	{ "harden --textfile", "harden --textfile /var/lib/prometheus/node-exporter/pfjail.prom", 1,
+	  PFJ_CMD_HARDEN, NULL, check_textfile },
+	{ "--textfile on build", "build --textfile /x.prom", 0, 0, "--textfile is not an option of build", NULL },
+	{ "--textfile without a file name", "verify --textfile /var/lib/", 0, 0, "--textfile needs a file name", NULL },
+	{ "--textfile ..", "verify --textfile /tmp/..", 0, 0, "--textfile needs a file name", NULL },
 	{ "build --no-reload", "build --no-reload", 1, PFJ_CMD_BUILD, NULL, check_no_reload },
 	{ "supervise", "supervise", 1, PFJ_CMD_SUPERVISE, NULL, NULL },
 	{ "verify --boot", "verify --boot", 1, PFJ_CMD_VERIFY, NULL, NULL },
