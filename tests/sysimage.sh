@@ -21,6 +21,9 @@
 IMG_CACHE=${PFJAIL_IMAGE_CACHE:-/var/cache/pfjail-tests}
 IMG_SUITE=bookworm
 IMG_PACKAGES=systemd,systemd-sysv,dbus,postfix,swaks,procps,ssl-cert,libnet-ssleay-perl,libcap-ng0,libseccomp2,libconfig9,libssl3
+# package.test's fleet part: Ansible (with python3-apt for its apt module)
+# and node_exporter
+IMG_PACKAGES=$IMG_PACKAGES,ansible-core,python3-apt,prometheus-node-exporter
 # debconf answer needed before postfix's postinst runs: leave /etc/postfix
 # without main.cf, the test writes its own
 # shellcheck disable=SC2016 # $1 is mmdebstrap's, expanded by the hook
